@@ -1,0 +1,78 @@
+using System.Data.Common;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ret.Server.Infrastructure.Errors;
+
+/// <summary>The one place unexpected exceptions become responses. Expected outcomes are typed results in the
+/// handlers; what reaches here is logged with its stack trace and answered without one.</summary>
+public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails, ILogger<GlobalExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is listening for an answer.
+            httpContext.Response.StatusCode = 499;
+            return true;
+        }
+
+        var (status, title) = Classify(exception);
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else
+        {
+            logger.LogWarning("Request rejected on {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, title);
+        }
+
+        httpContext.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "5";
+        }
+
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title },
+        });
+    }
+
+    internal static (int Status, string Title) Classify(Exception exception) => exception switch
+    {
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "The request body is too large."),
+        BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
+        _ when IsDatabaseUnavailable(exception) => (503, "The service is temporarily unavailable. Please try again shortly."),
+        _ => (500, "An unexpected error occurred."),
+    };
+
+    /// <summary>Connection-level database failures (server down, file unreachable, disk full, busy) are a 503;
+    /// other database errors (constraint violations, bad SQL) stay 500s.</summary>
+    internal static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Microsoft.Data.Sqlite.SqliteException sqlite when sqlite.SqliteErrorCode is 5 or 6 or 10 or 13 or 14:
+                    return true; // BUSY, LOCKED, IOERR, FULL, CANTOPEN
+                case Npgsql.PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+                                                     || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
+                                                     || pg.SqlState.StartsWith("57P", StringComparison.Ordinal):
+                    return true; // connection exception, insufficient resources, operator intervention
+                case Npgsql.PostgresException:
+                    return false;
+                case DbException db when db.IsTransient:
+                case System.Net.Sockets.SocketException:
+                case TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}

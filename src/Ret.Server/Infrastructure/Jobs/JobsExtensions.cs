@@ -1,0 +1,92 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage.SQLite;
+using Ret.Server.Infrastructure.Hosting;
+using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Security;
+
+namespace Ret.Server.Infrastructure.Jobs;
+
+public static class JobsExtensions
+{
+    /// <summary>Hangfire with durable storage (a SQLite file under the runtime root by default, PostgreSQL for
+    /// several nodes), a worker pool on nodes whose role runs jobs, and the recurring housekeeping job.</summary>
+    public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<JobsOptions>(JobsOptions.Section);
+        var jobs = builder.Configuration.GetValidated<JobsOptions>(JobsOptions.Section);
+        var database = builder.Configuration.GetValidated<DatabaseOptions>(DatabaseOptions.Section);
+        var runtime = builder.Configuration.GetValidated<RuntimeOptions>(RuntimeOptions.Section);
+        var server = builder.Configuration.GetValidated<ServerOptions>(ServerOptions.Section);
+        var kind = ResolveStorage(jobs, database);
+        var poll = TimeSpan.FromSeconds(jobs.PollIntervalSeconds);
+
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (kind == JobStorageKind.Postgres)
+            {
+                var connection = string.IsNullOrWhiteSpace(jobs.ConnectionString) ? database.ConnectionString : jobs.ConnectionString;
+                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connection), new PostgreSqlStorageOptions
+                {
+                    QueuePollInterval = poll,
+                    InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
+                    PrepareSchemaIfNecessary = true,
+                });
+            }
+            else
+            {
+                Directory.CreateDirectory(runtime.FullRoot);
+                config.UseSQLiteStorage(SqliteJobStoragePath(runtime), new SQLiteStorageOptions
+                {
+                    QueuePollInterval = poll,
+                    InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
+                });
+            }
+        });
+
+        services.AddScoped<HousekeepingJob>();
+        services.AddSingleton(new JobStorageInfo(kind));
+        if (server.RunsJobs)
+        {
+            // Registered before the Hangfire server so it runs first: recovery must finish before workers fetch.
+            services.AddHostedService<JobsStartup>();
+            services.AddHangfireServer(o =>
+            {
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+                o.WorkerCount = jobs.WorkerCount > 0 ? jobs.WorkerCount : Math.Max(1, Environment.ProcessorCount);
+                o.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(server.ShutdownTimeoutSeconds);
+            });
+        }
+
+        return builder;
+    }
+
+    public static string SqliteJobStoragePath(RuntimeOptions runtime) => Path.Combine(runtime.FullRoot, "jobs.db");
+
+    internal static JobStorageKind ResolveStorage(JobsOptions jobs, DatabaseOptions database) => jobs.Storage switch
+    {
+        JobStorageKind.Auto => database.Provider == DatabaseProvider.Postgres ? JobStorageKind.Postgres : JobStorageKind.Sqlite,
+        var explicitKind => explicitKind,
+    };
+
+    /// <summary>The job dashboard at <c>/jobs</c>, for administrators only.</summary>
+    public static WebApplication MapJobsDashboard(this WebApplication app)
+    {
+        app.MapHangfireDashboard("/jobs", new DashboardOptions
+        {
+            Authorization = [], // endpoint authorization below decides
+            DashboardTitle = "RET jobs",
+            AppPath = "/admin",
+            DisplayStorageConnectionString = false,
+        }).RequireAuthorization(Policies.Admin);
+        return app;
+    }
+}
+
+/// <summary>Which storage the job system uses, for health checks and recovery.</summary>
+public sealed record JobStorageInfo(JobStorageKind Kind);

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Ret.Server.Infrastructure.Jobs;
+
+public enum JobStorageKind
+{
+    /// <summary>Follow <c>Database:Provider</c>: SQLite file under the runtime root, or PostgreSQL.</summary>
+    Auto,
+    Sqlite,
+    Postgres,
+
+}
+
+/// <summary>Section <c>Jobs</c>.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    public JobStorageKind Storage { get; set; } = JobStorageKind.Auto;
+
+    /// <summary>Connection string for PostgreSQL job storage; empty: <c>Database:ConnectionString</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Concurrent jobs on this node. 0: one per processor core.</summary>
+    [Range(0, 64)]
+    public int WorkerCount { get; set; }
+
+    /// <summary>How often an idle worker looks for new work.</summary>
+    [Range(1, 60)]
+    public int PollIntervalSeconds { get; set; } = 1;
+
+    /// <summary>A fetched job whose worker died becomes visible again after this long (SQLite storage).
+    /// On start, a single-node SQLite install re-queues its orphaned jobs at once instead of waiting.</summary>
+    [Range(1, 24 * 60)]
+    public int InvisibilityTimeoutMinutes { get; set; } = 120;
+
+    /// <summary>Cron expression of the housekeeping job (UTC).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string HousekeepingCron { get; set; } = "*/15 * * * *";
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using Ret.Server.Infrastructure.Docs;
+using Ret.Server.Infrastructure.Health;
+using Ret.Server.Infrastructure.Hosting;
+using Ret.Server.Infrastructure.Jobs;
+using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Spa;
+using Ret.Server.Infrastructure.Storage;
+
+// Program.cs is the table of contents: each AddX / MapX lives in its own folder.
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+
+    builder.AddRetDefaults(args);    // options, logging, errors, request ids, headers, compression, CORS
+    builder.AddPersistence();        // EF Core on SQLite (default) or PostgreSQL
+    builder.AddStorage();            // runtime folders for uploads, outputs and temp files
+    builder.AddRetAuth();            // JWT bearer, policies, password hashing, first admin
+    builder.AddJobs();               // Hangfire: durable queue, workers, recurring housekeeping
+    builder.AddRetHealthChecks();    // liveness, readiness
+    builder.AddApiDocs();            // OpenAPI document + Scalar reference
+
+    var app = builder.Build();
+
+    app.ValidateSettings();             // a bad setting stops here with one line naming it
+    app.UseRetDefaults();
+    await app.PrepareDatabaseAsync();   // migrations, then the first admin account
+    app.MapHealthApi();
+    app.MapApiDocs();
+    app.MapJobsDashboard();
+    app.MapSpa();                       // static SPA + history fallback (never for /api)
+
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A bad setting stops the server with one line that names it.
+    await Console.Error.WriteLineAsync(RetHost.DescribeConfigurationError(ex));
+    return 2;
+}
+catch (StartupFailedException ex)
+{
+    await Console.Error.WriteLineAsync("Cannot start: " + ex.Message);
+    return 2;
+}
+
+/// <summary>Entry point type, public for <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;
