@@ -33,7 +33,8 @@ public static class JobsExtensions
                 config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connection), new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = poll,
-                    InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
+                    InvisibilityTimeout = TimeSpan.FromSeconds(jobs.OrphanTimeoutSeconds),
+                    UseSlidingInvisibilityTimeout = true,
                     PrepareSchemaIfNecessary = true,
                 });
             }

@@ -34,6 +34,11 @@ public sealed class JobsOptions
     [Range(1, 24 * 60)]
     public int InvisibilityTimeoutMinutes { get; set; } = 120;
 
+    /// <summary>PostgreSQL storage: a running job keeps its claim alive with heartbeats (sliding invisibility);
+    /// if its worker node dies, another node takes the job over this long after the last heartbeat.</summary>
+    [Range(10, 24 * 60 * 60)]
+    public int OrphanTimeoutSeconds { get; set; } = 300;
+
     /// <summary>Cron expression of the housekeeping job (UTC).</summary>
     [Required(AllowEmptyStrings = false)]
     public string HousekeepingCron { get; set; } = "*/15 * * * *";
