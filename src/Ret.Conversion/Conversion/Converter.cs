@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using System.Text;
+using System.Xml;
+using Ret.Conversion.Archives;
+using Ret.Conversion.Output;
+using Ret.Conversion.Safety;
+using Ret.Conversion.Scanning;
+
+namespace Ret.Conversion.Conversion;
+
+/// <summary>
+/// Converts the XML of an input (ZIP, XML file or folder) into one CSV/XLSX table per group and record element,
+/// plus <c>manifest.json</c>. Two phases (docs/decisions/0103): files are read once each, in parallel, into spill
+/// files keyed by local column ids; then every table's layout is built from its files in walk order and the
+/// spills are replayed into the writers. Output is byte-identical for the same input and options whatever the
+/// thread count. Outputs are written under temporary names and renamed when complete.
+/// </summary>
+public static class Converter
+{
+    /// <summary>Name of the manifest written beside the tables.</summary>
+    public const string ManifestFileName = "manifest.json";
+
+    /// <summary>
+    /// Converts <paramref name="inputPath"/> into <paramref name="outputDirectory"/>.
+    /// </summary>
+    /// <param name="inputPath">ZIP, XML file or folder.</param>
+    /// <param name="plan">A scan of the same input (from <see cref="ArchiveScanner.ScanAsync"/>), or null to scan first.</param>
+    /// <param name="options">Format, mode, groups, record overrides …</param>
+    /// <param name="outputDirectory">Created when missing; existing files with the same names are replaced.</param>
+    /// <param name="progress">Optional; may be called from worker threads.</param>
+    /// <param name="cancellationToken">Stops the conversion; temporary files are removed.</param>
+    /// <exception cref="ArgumentException">A requested group does not exist.</exception>
+    public static Task<ConversionManifest> ConvertAsync(
+        string inputPath, ScanReport? plan, ConvertOptions options, string outputDirectory,
+        IProgress<ConvertProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        return Task.Run(() => new Run(inputPath, plan, options, outputDirectory, progress, cancellationToken).Execute(), cancellationToken);
+    }
+
+    /// <summary>One file to extract.</summary>
+    private sealed record ExtractJob(int Number, string Path, RecordMatcher Matcher, FileExtraction Result);
+
+    /// <summary>One table to write: its job description plus the files' record rules.</summary>
+    private sealed record TablePlan(string Group, string Name, RecordMatcher DefaultMatcher, List<ExtractJob> Jobs);
+
+    /// <summary>State of one conversion.</summary>
+    private sealed class Run(string inputPath, ScanReport? plan, ConvertOptions options, string outputDirectory,
+        IProgress<ConvertProgress>? progress, CancellationToken ct)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly ValueClassifier _classifier = new(options.Delimiter);
+        private long _bytes;
+        private long _reportedBytes;
+        private long _records;
+        private int _filesDone;
+        private int _filesTotal;
+        private long _totalBytes;
+
+        public ConversionManifest Execute()
+        {
+            SafeXml.EnsureEncodings();
+            if (options.Delimiter > 127 || options.Delimiter is '"' or '\r' or '\n')
+                throw new ArgumentException("The delimiter must be an ASCII character other than a quote or line break.", nameof(options));
+
+            var report = plan ?? ArchiveScanner.Scan(inputPath,
+                new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads }, null, ct);
+            var scanSeconds = _clock.Elapsed.TotalSeconds;
+            var tables = PlanTables(report);
+            var jobs = tables.SelectMany(t => t.Jobs).ToList();
+            _filesTotal = jobs.Count;
+            var sizes = report.Entries.Where(e => e.Kind == EntryKind.Xml).ToDictionary(e => e.Path, e => e.Size ?? 0, StringComparer.Ordinal);
+            _totalBytes = jobs.Sum(j => sizes.GetValueOrDefault(j.Path));
+
+            Directory.CreateDirectory(outputDirectory);
+            var tempRoot = Path.Combine(options.TempDirectory ?? Path.GetTempPath(), "ret-convert-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(tempRoot);
+            var pending = new List<(string Temp, string Final)>();
+            try
+            {
+                double extractSeconds;
+                using (var walker = new ArchiveWalker(options.Limits, tempRoot))
+                {
+                    var entries = FindEntries(walker, jobs);
+                    Extract(walker, entries, jobs, tempRoot);
+                    extractSeconds = _clock.Elapsed.TotalSeconds - scanSeconds;
+                }
+
+                var mergeStart = _clock.Elapsed.TotalSeconds;
+                var manifestTables = Merge(tables, pending);
+                var mergeSeconds = _clock.Elapsed.TotalSeconds - mergeStart;
+
+                var manifest = BuildManifest(report, tables, manifestTables, scanSeconds, extractSeconds, mergeSeconds);
+                var manifestTemp = Path.Combine(outputDirectory, $".{ManifestFileName}.tmp-{Guid.NewGuid():N}");
+                File.WriteAllText(manifestTemp, RetJsonContext.Serialize(manifest), new UTF8Encoding(false));
+                pending.Add((manifestTemp, Path.Combine(outputDirectory, ManifestFileName)));
+                foreach (var (temp, final) in pending) File.Move(temp, final, overwrite: true);
+                pending.Clear();
+                progress?.Report(new ConvertProgress("done", _bytes, _totalBytes, _records, _filesDone, _filesTotal, null));
+                return manifest;
+            }
+            finally
+            {
+                foreach (var (temp, _) in pending) TryDelete(temp);
+                try { Directory.Delete(tempRoot, recursive: true); }
+                catch (IOException) { /* best effort */ }
+            }
+        }
+
+        /// <summary>Chooses groups and the record rule of every file.</summary>
+        private List<TablePlan> PlanTables(ScanReport report)
+        {
+            var selected = report.Groups;
+            if (options.Groups is { Count: > 0 } wanted)
+            {
+                var missing = wanted.Where(w => !report.Groups.Any(g => string.Equals(g.Name, w, StringComparison.OrdinalIgnoreCase))).ToList();
+                if (missing.Count > 0)
+                    throw new ArgumentException($"Unknown group(s): {string.Join(", ", missing)}. Known: {string.Join(", ", report.Groups.Select(g => g.Name))}.");
+                selected = report.Groups.Where(g => wanted.Contains(g.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+            }
+
+            var order = new Dictionary<string, int>(StringComparer.Ordinal);
+            var recordPaths = new Dictionary<string, string?>(StringComparer.Ordinal);
+            for (var i = 0; i < report.Entries.Count; i++)
+            {
+                order.TryAdd(report.Entries[i].Path, i);
+                recordPaths.TryAdd(report.Entries[i].Path, report.Entries[i].RecordPath);
+            }
+
+            var tables = new List<TablePlan>();
+            var number = 0;
+            foreach (var group in selected)
+            {
+                var overrideSpec = OverrideFor(group.Name);
+                if (overrideSpec is not null)
+                {
+                    var matcher = RecordMatcher.Parse(overrideSpec);
+                    var files = group.Tables.SelectMany(t => t.Files).OrderBy(f => order.GetValueOrDefault(f)).ToList();
+                    var plan = new TablePlan(group.Name, group.Name, matcher, []);
+                    foreach (var file in files) plan.Jobs.Add(new ExtractJob(number++, file, matcher, new FileExtraction { Path = file }));
+                    tables.Add(plan);
+                    continue;
+                }
+                foreach (var table in group.Tables)
+                {
+                    var fallback = RecordMatcher.Parse(table.RecordPaths.FirstOrDefault() ?? (table.RecordElement.Length > 0 ? table.RecordElement : "record"), anchored: true);
+                    var plan = new TablePlan(group.Name, table.Name, fallback, []);
+                    foreach (var file in table.Files)
+                    {
+                        var path = recordPaths.GetValueOrDefault(file);
+                        var matcher = path is null ? fallback : RecordMatcher.Parse(path, anchored: true);
+                        plan.Jobs.Add(new ExtractJob(number++, file, matcher, new FileExtraction { Path = file }));
+                    }
+                    tables.Add(plan);
+                }
+            }
+            return tables;
+        }
+
+        private string? OverrideFor(string group)
+        {
+            if (options.RecordOverrides is not null)
+            {
+                foreach (var (name, spec) in options.RecordOverrides)
+                {
+                    if (string.Equals(name, group, StringComparison.OrdinalIgnoreCase) && !string.IsNullOrWhiteSpace(spec)) return spec;
+                }
+            }
+            return string.IsNullOrWhiteSpace(options.RecordOverride) ? null : options.RecordOverride;
+        }
+
+        /// <summary>Walks the input again (nested archives are re-materialised) to find the planned files.</summary>
+        private Dictionary<string, WalkEntry> FindEntries(ArchiveWalker walker, List<ExtractJob> jobs)
+        {
+            var wanted = jobs.Select(j => j.Path).ToHashSet(StringComparer.Ordinal);
+            var found = new Dictionary<string, WalkEntry>(StringComparer.Ordinal);
+            foreach (var entry in walker.Walk(inputPath, options.InputName ?? plan?.Input, ct))
+            {
+                if (entry.Kind == EntryKind.Xml && wanted.Contains(entry.Path)) found[entry.Path] = entry;
+            }
+            return found;
+        }
+
+        private void Extract(ArchiveWalker walker, Dictionary<string, WalkEntry> entries, List<ExtractJob> jobs, string tempRoot)
+        {
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(options.Threads, 1, 64), CancellationToken = ct };
+            // Largest files first keeps both cores busy to the end; the output order does not depend on it.
+            var schedule = jobs.OrderByDescending(j => entries.TryGetValue(j.Path, out var e) ? e.DeclaredSize ?? 0 : 0).ThenBy(j => j.Number).ToList();
+            Parallel.ForEach(
+                System.Collections.Concurrent.Partitioner.Create(schedule, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
+                parallel,
+                walker.CreateOpener,
+                (job, _, opener) =>
+                {
+                    ExtractOne(job, entries.GetValueOrDefault(job.Path), opener, tempRoot);
+                    return opener;
+                },
+                opener => opener.Dispose());
+        }
+
+        private void ExtractOne(ExtractJob job, WalkEntry? entry, EntryOpener opener, string tempRoot)
+        {
+            var result = job.Result;
+            if (entry?.Source is null)
+            {
+                result.Error = new FileError("File not found in the input (did the input change since the scan?).", null, null);
+                return;
+            }
+            var spillPath = Path.Combine(tempRoot, $"{job.Number:D7}.spill");
+            CountingStream? stream = null;
+            try
+            {
+                stream = opener.Open(entry.Source, entry.Path, OnBytes);
+                using (var spill = new SpillWriter(spillPath, _classifier))
+                {
+                    new RowExtractor(job.Matcher, options.Limits, spill).Run(stream, result, ct);
+                    spill.Complete();
+                }
+                result.Bytes = stream.BytesRead;
+                result.SpillPath = spillPath;
+                Interlocked.Add(ref _records, result.Records);
+            }
+            catch (Exception ex) when (ex is XmlException or LimitExceededException or InvalidDataException or IOException
+                or ArgumentException or DecoderFallbackException)
+            {
+                result.Bytes = stream?.BytesRead ?? 0;
+                result.Error = ex is XmlException x && x.LineNumber > 0
+                    ? new FileError(SafeXml.Describe(x), x.LineNumber, x.LinePosition)
+                    : new FileError(SafeXml.Describe(ex), null, null);
+                result.Columns = [];
+                result.Trailer = [];
+                TryDelete(spillPath);
+            }
+            finally
+            {
+                stream?.Dispose();
+                var done = Interlocked.Increment(ref _filesDone);
+                progress?.Report(new ConvertProgress("extract", Interlocked.Read(ref _bytes), _totalBytes, Interlocked.Read(ref _records), done, _filesTotal, job.Path));
+            }
+        }
+
+        private void OnBytes(long n)
+        {
+            var total = Interlocked.Add(ref _bytes, n);
+            const long step = 8 * 1024 * 1024;
+            var reported = Interlocked.Read(ref _reportedBytes);
+            if (progress is not null && total - reported >= step && Interlocked.CompareExchange(ref _reportedBytes, total, reported) == reported)
+                progress.Report(new ConvertProgress("extract", total, _totalBytes, Interlocked.Read(ref _records), Volatile.Read(ref _filesDone), _filesTotal, null));
+        }
+
+        /// <summary>Layouts first (sequential, names allocated deterministically), then the writing in parallel.</summary>
+        private List<ManifestTable>[] Merge(List<TablePlan> tables, List<(string Temp, string Final)> pending)
+        {
+            var mergers = new TableMerger[tables.Count];
+            var fileNames = new List<string>[tables.Count];
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ManifestFileName };
+            var extension = options.Format == OutputFormat.Xlsx ? ".xlsx" : ".csv";
+            for (var i = 0; i < tables.Count; i++)
+            {
+                var plan = tables[i];
+                var job = new TableJob(plan.Group, plan.Name, plan.DefaultMatcher.RecordName, plan.Jobs.Select(j => j.Result).ToList());
+                mergers[i] = new TableMerger(job, options, onRows: null);
+                mergers[i].Prepare();
+                fileNames[i] = mergers[i].Layout.Tables.Select(t => UniqueFileName(t.Name, extension, used)).ToList();
+            }
+
+            var results = new List<ManifestTable>[tables.Count];
+            var temps = new (string Temp, string Final)[tables.Count][];
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(options.Threads, 1, 64), CancellationToken = ct };
+            for (var i = 0; i < tables.Count; i++)
+                temps[i] = fileNames[i].Select(n => (Path.Combine(outputDirectory, $".{n}.tmp-{Guid.NewGuid():N}"), Path.Combine(outputDirectory, n))).ToArray();
+            lock (pending) pending.AddRange(temps.SelectMany(t => t));
+
+            Parallel.For(0, tables.Count, parallel, i =>
+            {
+                var merger = mergers[i];
+                var writers = new List<ITableWriter>();
+                var index = 0;
+                var written = merger.Run(table =>
+                {
+                    var path = temps[i][index++].Temp;
+                    ITableWriter writer = options.Format == OutputFormat.Xlsx
+                        ? new XlsxTableWriter(path, table.Name, options.MaxRowsPerSheet)
+                        : new CsvTableWriter(path, options.Delimiter, options.Bom, options.NeutraliseFormulas);
+                    writers.Add(writer);
+                    return writer;
+                }, ct);
+                foreach (var (file, w) in written)
+                {
+                    _written[file] = w;
+                }
+                var layout = merger.Layout;
+                results[i] = layout.Tables.Select((t, n) => new ManifestTable
+                {
+                    Name = t.Name,
+                    Group = tables[i].Group,
+                    File = fileNames[i][n],
+                    Kind = t.Kind switch { OutputTableKind.Child => "child", OutputTableKind.Context => "context", _ => "records" },
+                    RecordElement = merger.RecordName,
+                    Parent = t.Kind == OutputTableKind.Child ? layout.Tables[t.Parent].Name : t.Kind == OutputTableKind.Context ? layout.Tables[0].Name : null,
+                    Columns = t.Columns,
+                    Rows = writers[n].Rows,
+                    Sheets = writers[n] is XlsxTableWriter x ? x.Sheets : null,
+                }).ToList();
+            });
+            return results;
+        }
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<FileExtraction, FileWritten> _written = new();
+
+        private ConversionManifest BuildManifest(ScanReport report, List<TablePlan> tables, List<ManifestTable>[] outputs,
+            double scanSeconds, double extractSeconds, double mergeSeconds)
+        {
+            var files = new List<ManifestFile>();
+            foreach (var table in tables)
+            {
+                foreach (var job in table.Jobs)
+                {
+                    var r = job.Result;
+                    var written = _written.GetValueOrDefault(r);
+                    files.Add(new ManifestFile
+                    {
+                        Path = r.Path, Group = table.Group, Table = table.Name, Record = job.Matcher.Description,
+                        Bytes = r.Bytes, Records = r.Records, Rows = written.Rows,
+                        LeafValues = r.ValuesSeen, ValuesWritten = written.Values, Error = r.Error, Warning = r.Warning,
+                    });
+                }
+            }
+            var allTables = outputs.SelectMany(t => t).ToList();
+            var total = _clock.Elapsed.TotalSeconds;
+            var bytes = files.Sum(f => f.Bytes);
+            return new ConversionManifest
+            {
+                EngineVersion = EngineInfo.Version,
+                Input = report.Input,
+                Options = new ManifestOptions(
+                    options.Format.ToString().ToLowerInvariant(), options.Mode.ToString().ToLowerInvariant(),
+                    options.Context.ToString().ToLowerInvariant(), options.NeutraliseFormulas, options.Bom,
+                    options.Delimiter.ToString(), options.IncludeSourceFile, tables.Select(t => t.Group).Distinct().ToList()),
+                Tables = allTables,
+                Files = files,
+                TotalRows = allTables.Where(t => t.Kind == "records").Sum(t => t.Rows),
+                FailedFiles = files.Count(f => f.Error is not null),
+                NotConverted = report.Entries.Where(e => e.Kind is EntryKind.Skipped or EntryKind.Rejected).ToList(),
+                Timings = new ManifestTimings(
+                    Math.Round(scanSeconds, 3), Math.Round(extractSeconds, 3), Math.Round(mergeSeconds, 3), Math.Round(total, 3),
+                    bytes, total > 0 ? Math.Round(bytes / 1e6 / total, 1) : 0),
+            };
+        }
+
+        /// <summary>File-system-safe, unique (case-insensitively) output name.</summary>
+        private static string UniqueFileName(string tableName, string extension, HashSet<string> used)
+        {
+            var invalid = Path.GetInvalidFileNameChars();
+            var clean = new StringBuilder(tableName.Length);
+            foreach (var c in tableName) clean.Append(Array.IndexOf(invalid, c) >= 0 || c is '\\' or ':' or '*' or '?' or '"' or '<' or '>' or '|' ? '_' : c);
+            var stem = clean.ToString().Trim('.', ' ');
+            if (stem.Length == 0) stem = "table";
+            if (stem.Length > 150) stem = stem[..150];
+            var name = stem + extension;
+            for (var n = 2; !used.Add(name); n++) name = $"{stem}~{n}{extension}";
+            return name;
+        }
+
+        private static void TryDelete(string path)
+        {
+            try { File.Delete(path); }
+            catch (IOException) { /* best effort */ }
+            catch (UnauthorizedAccessException) { /* best effort */ }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Text;
+using Ret.Conversion.Conversion;
+using Ret.Conversion.Scanning;
+
+namespace Ret.Conversion.Tests;
+
+public class DeterminismTests
+{
+    private static void BuildInput(TempDir temp)
+    {
+        var inner = Enumerable.Range(0, 12).Select(f => ($"{f}_BATCH.zip", Zip.Build(Enumerable.Range(0, 4).Select(i =>
+            Zip.Text($"part{i}.xml", $"<Export><Head><Run>{f}</Run></Head>" + string.Concat(Enumerable.Range(0, 30 + (f * i % 7)).Select(r =>
+                $"<Item id='{f}-{i}-{r}'><Name>n{r}</Name>{(r % 3 == 0 ? $"<Extra{f % 4}>e</Extra{f % 4}>" : "")}{string.Concat(Enumerable.Range(0, 1 + (r % 3)).Select(l => $"<Line><Sku>s{l}</Sku></Line>"))}</Item>")) + "</Export>")).ToArray()))).ToArray();
+        temp.Bytes("in/Export_20240101_120000.zip", Zip.Build(("AR_ITEMS.zip", Zip.Build(inner))));
+    }
+
+    private static Dictionary<string, byte[]> ReadAll(string dir) =>
+        Directory.GetFiles(dir).Where(f => !f.EndsWith(Converter.ManifestFileName, StringComparison.Ordinal))
+            .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+
+    [Theory]
+    [InlineData(OutputFormat.Csv, RepeatMode.Wide)]
+    [InlineData(OutputFormat.Csv, RepeatMode.Relational)]
+    [InlineData(OutputFormat.Xlsx, RepeatMode.Wide)]
+    public async Task Two_runs_with_different_thread_counts_give_identical_bytes(OutputFormat format, RepeatMode mode)
+    {
+        using var temp = new TempDir();
+        BuildInput(temp);
+        var input = temp.Combine("in");
+        var (first, dir1) = await Run.Convert(input, temp, new ConvertOptions { Format = format, Mode = mode, Threads = 1 }, "out1");
+        var (second, dir2) = await Run.Convert(input, temp, new ConvertOptions { Format = format, Mode = mode, Threads = 4 }, "out2");
+
+        var a = ReadAll(dir1);
+        var b = ReadAll(dir2);
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs");
+        Assert.Equal(
+            RetJsonContext.Serialize(first with { Timings = null }),
+            RetJsonContext.Serialize(second with { Timings = null }));
+        Assert.Equal("AR_ITEMS", Assert.Single(first.Tables, t => t.Kind == "records").Group);
+        Assert.All(first.Files, f => Assert.Equal(f.LeafValues, f.ValuesWritten));
+    }
+
+    [Fact]
+    public async Task Converting_a_subset_of_groups_gives_the_same_table_as_converting_all()
+    {
+        using var temp = new TempDir();
+        temp.File("in/Customers/c.xml", "<r><c><n>1</n></c><c><n>2</n></c></r>");
+        temp.File("in/Suppliers/s.xml", "<r><s><n>3</n></s><s><n>4</n></s></r>");
+        var plan = await ArchiveScanner.ScanAsync(temp.Combine("in"));
+        var all = temp.Combine("all");
+        var one = temp.Combine("one");
+        await Converter.ConvertAsync(temp.Combine("in"), plan, new ConvertOptions(), all);
+        var manifest = await Converter.ConvertAsync(temp.Combine("in"), plan, new ConvertOptions { Groups = ["suppliers"] }, one);
+        Assert.Equal(["Suppliers.csv"], manifest.Tables.Select(t => t.File));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(all, "Suppliers.csv")), File.ReadAllBytes(Path.Combine(one, "Suppliers.csv")));
+        Assert.False(File.Exists(Path.Combine(one, "Customers.csv")));
+        await Assert.ThrowsAsync<ArgumentException>(() => Converter.ConvertAsync(temp.Combine("in"), plan, new ConvertOptions { Groups = ["nope"] }, one));
+    }
+
+    [Fact]
+    public async Task Scan_report_round_trips_through_json()
+    {
+        using var temp = new TempDir();
+        BuildInput(temp);
+        var report = await ArchiveScanner.ScanAsync(temp.Combine("in"));
+        var json = RetJsonContext.Serialize(report);
+        var back = RetJsonContext.DeserializeScan(json)!;
+        Assert.Equal(json, RetJsonContext.Serialize(back));
+        Assert.Contains("\"kind\": \"Archive\"", json);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_and_leaves_no_partial_outputs()
+    {
+        using var temp = new TempDir();
+        BuildInput(temp);
+        using var cancel = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.FilesDone >= 1) cancel.Cancel(); });
+        var outDir = temp.Combine("out");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Converter.ConvertAsync(temp.Combine("in"), null, new ConvertOptions { Threads = 1, TempDirectory = temp.Combine("tmp") }, outDir, progress, cancel.Token));
+        Assert.Empty(Directory.Exists(outDir) ? Directory.GetFiles(outDir) : []);
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Combine("tmp")));
+    }
+
+    [Fact]
+    public async Task Progress_reports_bytes_records_and_files()
+    {
+        using var temp = new TempDir();
+        BuildInput(temp);
+        var reports = new List<ConvertProgress>();
+        var progress = new SyncProgress(p => { lock (reports) reports.Add(p); });
+        await Converter.ConvertAsync(temp.Combine("in"), null, new ConvertOptions(), temp.Combine("out"), progress);
+        var last = reports[^1];
+        Assert.Equal("done", last.Phase);
+        Assert.Equal(48, last.FilesTotal);
+        Assert.Equal(48, last.FilesDone);
+        Assert.True(last.Bytes > 0 && last.Bytes == last.TotalBytes);
+        Assert.True(last.Records > 1000);
+        Assert.Contains(reports, r => r.CurrentFile is not null);
+    }
+
+    private sealed class SyncProgress(Action<ConvertProgress> action) : IProgress<ConvertProgress>
+    {
+        public void Report(ConvertProgress value) => action(value);
+    }
+}
+
+public class PropertyTests
+{
+    /// <summary>
+    /// Generated documents (random names, attributes, repeats, values needing quotes) → CSV → every leaf value
+    /// is found in its record's row under the column named by the rule.
+    /// </summary>
+    [FsCheck.Xunit.Property(MaxTest = 40)]
+    public bool Every_leaf_value_lands_in_its_row_and_column(int seed)
+    {
+        var random = new Random(seed);
+        var expected = new List<Dictionary<string, string>>();
+        var xml = new StringBuilder("<root>");
+        var fields = new[] { "a", "b", "c", "Line" };
+        var records = random.Next(2, 8);
+        for (var r = 0; r < records; r++)
+        {
+            var row = new Dictionary<string, string>();
+            var id = Value(random);
+            // Literal newlines in attributes are normalised to spaces by XML itself, so they are written as &#10;.
+            xml.Append("<rec key=\"").Append(System.Security.SecurityElement.Escape(id)!.Replace("\n", "&#10;", StringComparison.Ordinal)).Append("\">");
+            row["rec@key"] = id;
+            foreach (var field in fields.Take(3))
+            {
+                if (random.Next(3) == 0) continue;
+                var v = Value(random);
+                xml.Append('<').Append(field).Append('>').Append(System.Security.SecurityElement.Escape(v)).Append("</").Append(field).Append('>');
+                row[field] = v;
+            }
+            var lines = random.Next(0, 4);
+            for (var l = 1; l <= lines; l++)
+            {
+                var v = Value(random);
+                xml.Append("<Line><Sku>").Append(System.Security.SecurityElement.Escape(v)).Append("</Sku></Line>");
+                row[$"Line[{l}].Sku"] = v;
+            }
+            xml.Append("</rec>");
+            expected.Add(row);
+        }
+        xml.Append("</root>");
+        // Make sure the group always repeats Line, so names are numbered.
+        var text = xml.ToString().Replace("</root>", "<rec key=\"z\"><Line><Sku>1</Sku></Line><Line><Sku>2</Sku></Line></rec></root>");
+        expected.Add(new() { ["rec@key"] = "z", ["Line[1].Sku"] = "1", ["Line[2].Sku"] = "2" });
+
+        var rows = Run.Rows(text, new ConvertOptions { NeutraliseFormulas = false }).GetAwaiter().GetResult();
+        if (rows.Count != expected.Count) return false;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            foreach (var (column, value) in expected[i])
+            {
+                if (!rows[i].TryGetValue(column, out var actual) || actual != value) return false;
+            }
+            // Cells not in the record are empty.
+            if (rows[i].Count(kv => kv.Value.Length > 0) != expected[i].Count(kv => kv.Value.Length > 0)) return false;
+        }
+        return true;
+    }
+
+    private static string Value(Random random)
+    {
+        const string alphabet = "abcXYZ019 ,;\"'=+-@éø€\n";
+        var length = random.Next(1, 12);
+        var chars = new char[length];
+        for (var i = 0; i < length; i++) chars[i] = alphabet[random.Next(alphabet.Length)];
+        // Formatting whitespace around element text is trimmed by design; generate trimmed values.
+        return new string(chars).Trim(' ', '\n');
+    }
+}
