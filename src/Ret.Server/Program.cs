@@ -1,9 +1,14 @@
 using Microsoft.Extensions.Options;
+using Ret.Server.Features.Admin;
+using Ret.Server.Features.Auth;
+using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Docs;
+using Ret.Server.Infrastructure.Email;
 using Ret.Server.Infrastructure.Health;
 using Ret.Server.Infrastructure.Hosting;
 using Ret.Server.Infrastructure.Jobs;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.RateLimiting;
 using Ret.Server.Infrastructure.Security;
 using Ret.Server.Infrastructure.Spa;
 using Ret.Server.Infrastructure.Storage;
@@ -16,7 +21,12 @@ try
     builder.AddRetDefaults(args);    // options, logging, errors, request ids, headers, compression, CORS
     builder.AddPersistence();        // EF Core on SQLite (default) or PostgreSQL
     builder.AddStorage();            // runtime folders for uploads, outputs and temp files
-    builder.AddRetAuth();            // JWT bearer, policies, password hashing, first admin
+    builder.AddRetAuth();            // JWT bearer + API keys + console cookie, policies, password hashing, first admin
+    builder.AddRetRateLimiting();    // per-IP / per-account limits on credential endpoints, per-user heavy policy
+    builder.AddAudit();              // append-only audit log
+    builder.AddEmail();              // SMTP (MailKit) or .eml files in runtime/outbox
+    builder.AddAccounts();           // sign-in, sessions, password reset, API keys
+    builder.AddAdminUsers();         // minimal user administration
     builder.AddJobs();               // Hangfire: durable queue, workers, recurring housekeeping
     builder.AddRetHealthChecks();    // liveness, readiness
     builder.AddApiDocs();            // OpenAPI document + Scalar reference
@@ -25,8 +35,11 @@ try
 
     app.ValidateSettings();             // a bad setting stops here with one line naming it
     app.UseRetDefaults();
+    app.UseRetRateLimiting();
     await app.PrepareDatabaseAsync();   // migrations, then the first admin account
     app.MapHealthApi();
+    app.MapAuthApi();
+    app.MapAdminUsersApi();
     app.MapApiDocs();
     app.MapJobsDashboard();
     app.MapSpa();                       // static SPA + history fallback (never for /api)

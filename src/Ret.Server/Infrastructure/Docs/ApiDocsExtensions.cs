@@ -28,6 +28,13 @@ public static class ApiDocsExtensions
                     BearerFormat = "JWT",
                     Description = "Access token from POST /api/auth/login",
                 };
+                document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.ApiKey,
+                    In = ParameterLocation.Header,
+                    Name = "Authorization",
+                    Description = "Personal API key from POST /api/auth/api-keys, sent as `Authorization: ApiKey ret_…`",
+                };
                 return Task.CompletedTask;
             });
         });
@@ -35,7 +42,7 @@ public static class ApiDocsExtensions
     }
 
     /// <summary><c>/openapi/v1.json</c> and the Scalar reference at <c>/docs</c>: open in Development,
-    /// administrators only elsewhere.</summary>
+    /// administrators only elsewhere (bearer, API key or the console-session cookie).</summary>
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         var openApi = app.MapOpenApi("/openapi/{documentName}.json");
@@ -44,8 +51,8 @@ public static class ApiDocsExtensions
             .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         if (!app.Environment.IsDevelopment())
         {
-            openApi.RequireAuthorization(Policies.Admin);
-            scalar.RequireAuthorization(Policies.Admin);
+            openApi.RequireAuthorization(Policies.AdminTools);
+            scalar.RequireAuthorization(Policies.AdminTools);
         }
 
         return app;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Ret.Server.Infrastructure.Security;
 
@@ -11,7 +12,7 @@ public static class HealthExtensions
 
     public static WebApplicationBuilder AddRetHealthChecks(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag])
             .AddCheck<StorageHealthCheck>("storage", tags: [ReadyTag])
@@ -39,7 +40,7 @@ public static class HealthExtensions
         {
             Predicate = c => c.Tags.Contains(ReadyTag),
             ResponseWriter = (ctx, report) => WriteAsync(ctx, report, details: true),
-        }).RequireAuthorization(Policies.Admin);
+        }).RequireAuthorization(Policies.AdminTools);
         return app;
     }
 

@@ -42,14 +42,18 @@ public static class HostingExtensions
 
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
-            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Only the configured proxies are believed; the framework's loopback default is removed.
+            // Only the configured proxies are believed; the framework's loopback default is removed. With both
+            // lists empty the middleware would trust EVERY sender, so with no configured proxy it is switched off.
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
             foreach (var proxy in server.TrustedProxies)
             {
                 o.KnownProxies.Add(IPAddress.Parse(proxy));
             }
+
+            o.ForwardedHeaders = o.KnownProxies.Count == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
         });
 
         return builder;

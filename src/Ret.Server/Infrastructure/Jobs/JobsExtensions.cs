@@ -75,7 +75,7 @@ public static class JobsExtensions
         var explicitKind => explicitKind,
     };
 
-    /// <summary>The job dashboard at <c>/jobs</c>, for administrators only.</summary>
+    /// <summary>The job dashboard at <c>/jobs</c>, for administrators only (bearer, API key or console-session cookie).</summary>
     public static WebApplication MapJobsDashboard(this WebApplication app)
     {
         app.MapHangfireDashboard("/jobs", new DashboardOptions
@@ -84,7 +84,7 @@ public static class JobsExtensions
             DashboardTitle = "RET jobs",
             AppPath = "/admin",
             DisplayStorageConnectionString = false,
-        }).RequireAuthorization(Policies.Admin);
+        }).RequireAuthorization(Policies.AdminTools);
         return app;
     }
 }

@@ -10,6 +10,17 @@ public abstract class RetDbContext(DbContextOptions options) : DbContext(options
 {
     public DbSet<User> Users => Set<User>();
 
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<PasswordResetRequest> PasswordResetRequests => Set<PasswordResetRequest>();
+
+    public DbSet<PasswordResetToken> PasswordResetTokens => Set<PasswordResetToken>();
+
+    /// <summary>Append-only: add rows through <c>IAuditLog</c>; never update or delete (the database refuses).</summary>
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<User>(e =>
@@ -22,6 +33,77 @@ public abstract class RetDbContext(DbContextOptions options) : DbContext(options
             e.Property(u => u.PasswordHash).HasMaxLength(256);
             e.Property(u => u.Role).HasMaxLength(32).IsRequired();
             e.Property(u => u.SecurityStamp).HasMaxLength(64).IsRequired().IsConcurrencyToken();
+            e.Property(u => u.DisplayName).HasMaxLength(128);
+            e.Property(u => u.Email).HasMaxLength(254);
+            e.Property(u => u.LockReason).HasMaxLength(500);
+        });
+
+        modelBuilder.Entity<RefreshToken>(e =>
+        {
+            e.ToTable("refresh_tokens");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.TokenHash).HasMaxLength(64).IsRequired();
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => t.FamilyId);
+            e.HasIndex(t => new { t.UserId, t.RevokedAt });
+            e.Property(t => t.RevokedReason).HasMaxLength(64);
+            e.Property(t => t.CreatedByIp).HasMaxLength(64);
+            e.Property(t => t.UserAgent).HasMaxLength(512);
+            e.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Name).HasMaxLength(100).IsRequired();
+            e.Property(k => k.Prefix).HasMaxLength(16).IsRequired();
+            e.Property(k => k.KeyHash).HasMaxLength(64).IsRequired();
+            e.HasIndex(k => k.KeyHash).IsUnique();
+            e.HasIndex(k => k.UserId);
+            e.HasOne<User>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PasswordResetRequest>(e =>
+        {
+            e.ToTable("password_reset_requests");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Status).HasMaxLength(16).IsRequired();
+            e.Property(r => r.Reason).HasMaxLength(500);
+            e.Property(r => r.RequestedFromIp).HasMaxLength(64);
+            e.HasIndex(r => new { r.Status, r.CreatedAt });
+            e.HasIndex(r => r.UserId);
+            e.HasOne<User>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<PasswordResetToken>(e =>
+        {
+            e.ToTable("password_reset_tokens");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.TokenHash).HasMaxLength(64).IsRequired();
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => t.UserId);
+            e.Property(t => t.Purpose).HasMaxLength(16).IsRequired();
+            e.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_log");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Id).ValueGeneratedOnAdd();
+            e.Property(a => a.ActorName).HasMaxLength(64);
+            e.Property(a => a.Action).HasMaxLength(64).IsRequired();
+            e.Property(a => a.TargetType).HasMaxLength(32);
+            e.Property(a => a.TargetId).HasMaxLength(64);
+            e.Property(a => a.Outcome).HasMaxLength(16).IsRequired();
+            e.Property(a => a.Details).HasMaxLength(4000);
+            e.Property(a => a.ClientIp).HasMaxLength(64);
+            e.Property(a => a.RequestId).HasMaxLength(64);
+            e.HasIndex(a => a.At);
+            e.HasIndex(a => new { a.ActorId, a.At });
+            e.HasIndex(a => new { a.Action, a.At });
+            // No foreign keys: the log outlives the rows it mentions.
         });
     }
 

@@ -21,8 +21,25 @@ public sealed class JwtOptions : IValidatableObject
     /// <c>runtime/keys/jwt-signing.key</c> (0600). Several web nodes must share one configured key.</summary>
     public string? SigningKey { get; set; }
 
+    /// <summary>How long a node may trust its cached copy of a user's security stamp and state. A change made on
+    /// this node applies at once; on other nodes within this many seconds. 0 = check the database every time.</summary>
+    [Range(0, 30)]
+    public int StampCheckSeconds { get; set; } = 10;
+
+    /// <summary>Lifetime of the admin console cookie (job dashboard, API docs, detailed health).</summary>
+    [Range(1, 120)]
+    public int ConsoleSessionMinutes { get; set; } = 30;
+
+    /// <summary>Audience of console-session tokens; never accepted as an API access token.</summary>
+    public const string ConsoleAudience = "ret-console";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (Audience == ConsoleAudience)
+        {
+            yield return new ValidationResult($"must not be '{ConsoleAudience}' (reserved for console sessions).", [nameof(Audience)]);
+        }
+
         if (string.IsNullOrEmpty(SigningKey))
         {
             yield break;

@@ -1,0 +1,294 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Ret.Server.Domain;
+using Ret.Server.Features.Auth;
+using Ret.Server.Infrastructure.Audit;
+using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Security;
+
+namespace Ret.Server.Features.Admin;
+
+/// <summary>What administrators do to accounts. Every change is audited (old → new); changes that reduce access
+/// (demote, disable, lock) end the user's sessions and access tokens at once. An administrator cannot reduce their
+/// own access, and the last active administrator cannot lose theirs.</summary>
+public sealed class UserAdministration(
+    RetDbContext db,
+    PasswordHasher hasher,
+    PasswordPolicy policy,
+    PasswordResetService resets,
+    AccountSecurity accountSecurity,
+    UserStateCache userStates,
+    IOptions<ResetOptions> resetOptions,
+    TimeProvider clock,
+    IAuditLog audit)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+
+    public async Task<UserPage> ListAsync(UserQuery q, CancellationToken cancellationToken)
+    {
+        var page = Math.Max(1, q.Page ?? 1);
+        var size = Math.Clamp(q.PageSize ?? DefaultPageSize, 1, MaxPageSize);
+        var now = Now;
+        var query = db.Users.AsNoTracking().Where(u => u.DeletedAt == null);
+        if (!string.IsNullOrWhiteSpace(q.Search))
+        {
+            var needle = User.Normalize(q.Search.Length > 64 ? q.Search[..64] : q.Search);
+            query = query.Where(u => u.NormalizedUserName.Contains(needle));
+        }
+
+        if (Roles.IsKnown(q.Role))
+        {
+            query = query.Where(u => u.Role == q.Role);
+        }
+
+        query = q.State switch
+        {
+            "active" => query.Where(u => u.IsActive && !u.IsLocked && (u.LockoutEnd == null || u.LockoutEnd <= now)),
+            "disabled" => query.Where(u => !u.IsActive),
+            "locked" => query.Where(u => u.IsLocked || u.LockoutEnd > now),
+            "pending" => query.Where(u => u.PasswordHash == null),
+            _ => query,
+        };
+        var descending = string.Equals(q.Dir, "desc", StringComparison.OrdinalIgnoreCase);
+        query = (q.Sort, descending) switch
+        {
+            ("createdAt", false) => query.OrderBy(u => u.CreatedAt).ThenBy(u => u.Id),
+            ("createdAt", true) => query.OrderByDescending(u => u.CreatedAt).ThenBy(u => u.Id),
+            ("lastLoginAt", false) => query.OrderBy(u => u.LastLoginAt).ThenBy(u => u.Id),
+            ("lastLoginAt", true) => query.OrderByDescending(u => u.LastLoginAt).ThenBy(u => u.Id),
+            (_, true) => query.OrderByDescending(u => u.NormalizedUserName),
+            _ => query.OrderBy(u => u.NormalizedUserName),
+        };
+
+        var total = await query.CountAsync(cancellationToken);
+        var users = await query.Skip((page - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return new UserPage(users.Select(u => AdminUserDto.From(u, now)).ToList(), total, page, size);
+    }
+
+    public async Task<AdminResult<CreatedUserResponse>> CreateAsync(CreateUserRequest request, Guid actorId, CancellationToken cancellationToken)
+    {
+        var userName = request.Username?.Trim() ?? string.Empty;
+        var role = request.Role?.Trim().ToLowerInvariant() ?? Roles.User;
+        var errors = new Dictionary<string, string[]>();
+        if (!UserNames.IsValid(userName))
+        {
+            errors["username"] = [UserNames.Rule];
+        }
+
+        if (!Roles.IsKnown(role))
+        {
+            errors["role"] = [$"Use one of: {string.Join(", ", Roles.All)}."];
+        }
+
+        if (request.Password is not null && policy.Validate(request.Password, userName) is { Count: > 0 } passwordErrors)
+        {
+            errors["password"] = [.. passwordErrors];
+        }
+
+        if (errors.Count > 0)
+        {
+            return AdminResult<CreatedUserResponse>.Invalid(errors);
+        }
+
+        var normalized = User.Normalize(userName);
+        if (await db.Users.AnyAsync(u => u.NormalizedUserName == normalized, cancellationToken))
+        {
+            return AdminResult<CreatedUserResponse>.Conflict("That username is already taken.");
+        }
+
+        var now = Now;
+        var user = new User
+        {
+            UserName = userName,
+            NormalizedUserName = normalized,
+            Role = role,
+            PasswordHash = request.Password is null ? null : hasher.Hash(request.Password),
+            MustChangePassword = request.Password is not null && (request.MustChangePassword ?? true),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return AdminResult<CreatedUserResponse>.Conflict("That username is already taken.");
+        }
+
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.UserCreated, user) with
+        {
+            Details = new { username = user.UserName, role, onboarding = request.Password is null ? "setup_token" : "password" },
+        }, cancellationToken);
+
+        IssuedResetToken? setup = null;
+        if (request.Password is null)
+        {
+            setup = await IssueAsync(user, actorId, cancellationToken);
+        }
+
+        return AdminResult<CreatedUserResponse>.Ok(new CreatedUserResponse(AdminUserDto.From(user, now), setup?.Value, setup?.ExpiresAt));
+    }
+
+    public async Task<AdminResult<AdminUserDto>> UpdateAsync(Guid id, UpdateUserRequest request, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+        {
+            return AdminResult<AdminUserDto>.NotFound();
+        }
+
+        var role = request.Role?.Trim().ToLowerInvariant();
+        if (role is not null && !Roles.IsKnown(role))
+        {
+            return AdminResult<AdminUserDto>.Invalid(new() { ["role"] = [$"Use one of: {string.Join(", ", Roles.All)}."] });
+        }
+
+        if (request.LockReason is { Length: > 500 })
+        {
+            return AdminResult<AdminUserDto>.Invalid(new() { ["lockReason"] = ["Keep the reason under 500 characters."] });
+        }
+
+        var now = Now;
+        var newRole = role ?? user.Role;
+        var newActive = request.IsActive ?? user.IsActive;
+        var newLocked = request.IsLocked ?? user.IsLocked;
+        var wasAdmin = user.Role == Roles.Admin && user.IsActive && !user.IsLocked;
+        var demoted = user.Role == Roles.Admin && newRole != Roles.Admin;
+        var reducesAccess = demoted || (user.IsActive && !newActive) || (!user.IsLocked && newLocked);
+        if (reducesAccess && user.Id == actorId)
+        {
+            return AdminResult<AdminUserDto>.Conflict("You cannot demote, disable or lock your own account.");
+        }
+
+        if (wasAdmin && (newRole != Roles.Admin || !newActive || newLocked)
+            && !await db.Users.AnyAsync(u => u.Id != user.Id && u.Role == Roles.Admin && u.IsActive && !u.IsLocked && u.DeletedAt == null,
+                cancellationToken))
+        {
+            return AdminResult<AdminUserDto>.Conflict("This is the last active administrator; make someone else an administrator first.");
+        }
+
+        var changes = new Dictionary<string, object?>();
+        if (newRole != user.Role)
+        {
+            changes["role"] = new { from = user.Role, to = newRole };
+            user.Role = newRole;
+        }
+
+        if (newActive != user.IsActive)
+        {
+            changes["isActive"] = new { from = user.IsActive, to = newActive };
+            user.IsActive = newActive;
+        }
+
+        var unlocked = false;
+        if (request.IsLocked == false && (user.IsLocked || user.IsLockedOut(now)))
+        {
+            changes["isLocked"] = new { from = true, to = false };
+            user.IsLocked = false;
+            user.LockReason = null;
+            user.LockoutEnd = null;
+            user.FailedLoginCount = 0;
+            unlocked = true;
+        }
+        else if (request.IsLocked == true && !user.IsLocked)
+        {
+            changes["isLocked"] = new { from = false, to = true };
+            user.IsLocked = true;
+            user.LockReason = string.IsNullOrWhiteSpace(request.LockReason) ? null : request.LockReason.Trim();
+        }
+        else if (request.IsLocked != false && user.IsLocked && request.LockReason is not null && request.LockReason != user.LockReason)
+        {
+            changes["lockReason"] = "changed";
+            user.LockReason = request.LockReason.Trim();
+        }
+
+        if (changes.Count == 0)
+        {
+            return AdminResult<AdminUserDto>.Ok(AdminUserDto.From(user, now));
+        }
+
+        if (changes.ContainsKey("role") || changes.ContainsKey("isActive") || changes.ContainsKey("isLocked"))
+        {
+            user.SecurityStamp = User.NewSecurityStamp();
+        }
+
+        user.UpdatedAt = now;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return AdminResult<AdminUserDto>.Conflict("The account was changed by someone else meanwhile. Reload and try again.");
+        }
+
+        userStates.Invalidate(user.Id);
+        if (reducesAccess)
+        {
+            await accountSecurity.RevokeAccessAsync(user.Id, RefreshTokenService.Reasons.AccessReduced, cancellationToken);
+        }
+
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.UserUpdated, user) with { Details = new { changes } }, cancellationToken);
+        if (changes.ContainsKey("isLocked"))
+        {
+            await audit.WriteAsync(AuditEvent.ForUser(unlocked ? AuditActions.AccountUnlocked : AuditActions.AccountLocked, user) with
+            {
+                Details = new { reason = unlocked ? "admin" : user.LockReason ?? "admin" },
+            }, cancellationToken);
+        }
+
+        return AdminResult<AdminUserDto>.Ok(AdminUserDto.From(user, now));
+    }
+
+    public async Task<AdminResult<IssuedTokenResponse>> IssueResetTokenAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+        {
+            return AdminResult<IssuedTokenResponse>.NotFound();
+        }
+
+        var token = await IssueAsync(user, actorId, cancellationToken);
+        var now = Now;
+        await db.PasswordResetRequests
+            .Where(r => r.UserId == user.Id && r.Status == PasswordResetStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, PasswordResetStatus.Approved)
+                .SetProperty(r => r.DecidedById, actorId)
+                .SetProperty(r => r.DecidedAt, now), cancellationToken);
+        return AdminResult<IssuedTokenResponse>.Ok(new IssuedTokenResponse(token.Value, token.ExpiresAt, token.Purpose));
+    }
+
+    /// <summary>A setup token for an account without a password (longer-lived), else a reset token.</summary>
+    private async Task<IssuedResetToken> IssueAsync(User user, Guid actorId, CancellationToken cancellationToken)
+    {
+        var setup = user.PasswordHash is null;
+        var lifetime = setup
+            ? TimeSpan.FromHours(resetOptions.Value.SetupTokenHours)
+            : TimeSpan.FromMinutes(resetOptions.Value.AdminTokenMinutes);
+        var token = await resets.IssueTokenAsync(user, setup ? PasswordResetPurpose.Setup : PasswordResetPurpose.Reset, lifetime,
+            issuedById: actorId, requestId: null, cancellationToken);
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.ResetTokenIssued, user) with
+        {
+            Details = new { purpose = token.Purpose, expiresAt = token.ExpiresAt },
+        }, cancellationToken);
+        return token;
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+}
+
+/// <summary>Outcome of an admin operation, mapped to HTTP by the endpoints.</summary>
+public sealed record AdminResult<T>(T? Value, Dictionary<string, string[]>? Errors, string? ConflictTitle, bool IsNotFound)
+{
+    public static AdminResult<T> Ok(T value) => new(value, null, null, false);
+
+    public static AdminResult<T> Invalid(Dictionary<string, string[]> errors) => new(default, errors, null, false);
+
+    public static AdminResult<T> Conflict(string title) => new(default, null, title, false);
+
+    public static AdminResult<T> NotFound() => new(default, null, null, true);
+}
