@@ -3,6 +3,9 @@
 # scenario RUNS times (default 5) and writes the medians into the results table of bench/README.md.
 #   bench/run.sh              all scenarios (needs ~1.5 GB free disk for the 1 GB input and its output)
 #   RUNS=3 bench/run.sh quick  skips the 1 GB file
+#   BENCH_CLI=/tmp/ret-base/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll BENCH_NO_README=1 bench/run.sh quick
+#                              same scenarios through another build (a same-session baseline); the table goes to
+#                              bench/out/table.md only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,7 +17,8 @@ mkdir -p "$DATA" "$OUT"
 
 dotnet build -c Release -v q -nologo src/Ret.Cli/Ret.Cli.csproj >/dev/null
 dotnet build -c Release -v q -nologo bench/Ret.Bench/Ret.Bench.csproj >/dev/null
-CLI="dotnet $ROOT/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll"
+CLI="dotnet ${BENCH_CLI:-$ROOT/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll}"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH="dotnet $ROOT/bench/Ret.Bench/bin/Release/net10.0/ret-bench.dll"
 
 if [ "$MODE" = quick ]; then $BENCH generate "$DATA" --skip-big; else $BENCH generate "$DATA"; fi
@@ -93,10 +97,11 @@ TABLE=$(awk -F'\t' -v runs="$RUNS" '
     if ("big-csv" in wall) row("big-csv", "1 GB nested XML → CSV, 1 thread", "RSS ≤ 200 MB", (rss["big-csv"] / 1024 <= 200 ? "yes" : "no"))
   }' "$RESULTS")
 {
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version), medians of $RUNS runs, command \`bench/run.sh${1:+ $1}\`, load average at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version), medians of $RUNS runs, command \`${BENCH_CLI:+BENCH_CLI=$BENCH_CLI }bench/run.sh${1:+ $1}\`, load average (1/5/15 min) at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "$TABLE"
 } > "$OUT/table.md"
+if [ -n "${BENCH_NO_README:-}" ]; then cat "$OUT/table.md"; exit 0; fi
 awk -v table="$OUT/table.md" '
   /<!-- results:start -->/ { print; while ((getline line < table) > 0) print line; skip=1; next }
   /<!-- results:end -->/ { skip=0 }

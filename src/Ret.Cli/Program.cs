@@ -103,7 +103,11 @@ internal static class Commands
         {
             Console.WriteLine($"group {group.Name}: {group.FileCount} files, {group.Bytes / 1e6:N2} MB");
             foreach (var table in group.Tables)
+            {
                 Console.WriteLine($"  table {table.Name}: record {string.Join(" | ", table.RecordPaths)} ({table.Files.Count} files)");
+                if (table.Columns.Count > 0)
+                    Console.WriteLine($"    columns (preview): {string.Join(", ", table.Columns.Take(12))}{(table.Columns.Count > 12 ? ", …" : "")}");
+            }
         }
         foreach (var entry in report.Entries.Where(e => e.Kind is EntryKind.Skipped or EntryKind.Rejected || e.Reason is not null))
             Console.WriteLine($"  {entry.Kind.ToString().ToLowerInvariant(),-8} {entry.Path}: {entry.Reason}");

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Ret.Server.Features.Admin;
 using Ret.Server.Features.Auth;
 using Ret.Server.Infrastructure.Audit;
+using Ret.Server.Features.Workspace;
 using Ret.Server.Infrastructure.Docs;
 using Ret.Server.Infrastructure.Email;
 using Ret.Server.Infrastructure.Health;
@@ -27,6 +28,7 @@ try
     builder.AddEmail();              // SMTP (MailKit) or .eml files in runtime/outbox
     builder.AddAccounts();           // sign-in, sessions, password reset, API keys
     builder.AddAdminUsers();         // minimal user administration
+    builder.AddWorkspace();          // upload → scan → convert → preview/edit → download
     builder.AddJobs();               // Hangfire: durable queue, workers, recurring housekeeping
     builder.AddRetHealthChecks();    // liveness, readiness
     builder.AddApiDocs();            // OpenAPI document + Scalar reference
@@ -40,6 +42,7 @@ try
     app.MapHealthApi();
     app.MapAuthApi();
     app.MapAdminUsersApi();
+    app.MapWorkspaceApi();              // also /api/jobs and /api/downloads
     app.MapApiDocs();
     app.MapJobsDashboard();
     app.MapSpa();                       // static SPA + history fallback (never for /api)

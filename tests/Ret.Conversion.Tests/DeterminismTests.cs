@@ -41,6 +41,40 @@ public class DeterminismTests
         Assert.All(first.Files, f => Assert.Equal(f.LeafValues, f.ValuesWritten));
     }
 
+    /// <summary>
+    /// Without a plan the converter reuses the scan's walk and extracts small files from the bytes the scan read;
+    /// with a plan it walks and reads again. Both must write the same bytes (and the same manifest).
+    /// </summary>
+    [Theory]
+    [InlineData(OutputFormat.Csv, RepeatMode.Wide, null, 1)]
+    [InlineData(OutputFormat.Csv, RepeatMode.Relational, null, 3)]
+    [InlineData(OutputFormat.Xlsx, RepeatMode.Wide, null, 2)]
+    [InlineData(OutputFormat.Csv, RepeatMode.Wide, "Line", 2)]
+    public async Task Converting_with_or_without_a_plan_gives_identical_bytes(OutputFormat format, RepeatMode mode, string? record, int threads)
+    {
+        using var temp = new TempDir();
+        BuildInput(temp);
+        // A second group whose files are too large for the scan's sample, and one that is malformed.
+        temp.File("in/BIG_ONE/big.xml", "<r>" + string.Concat(Enumerable.Range(0, 40_000).Select(i => $"<Item><Name>n{i}</Name><Line><Sku>{i}</Sku></Line></Item>")) + "</r>");
+        temp.File("in/BROKEN/bad.xml", "<r><Item><Name>x</Name></Item><Item></r>");
+        var input = temp.Combine("in");
+        var options = new ConvertOptions { Format = format, Mode = mode, Threads = threads, RecordOverride = record, TempDirectory = temp.Combine("tmp") };
+        var scan = new ScanOptions { TempDirectory = temp.Combine("tmp"), SampleBytes = 64 * 1024 };
+        var plan = await ArchiveScanner.ScanAsync(input, scan);
+        var withPlan = await Converter.ConvertAsync(input, plan, options, temp.Combine("with"));
+        var withoutPlan = await Converter.ConvertAsync(input, null, options, temp.Combine("without"));
+
+        var a = ReadAll(temp.Combine("with"));
+        var b = ReadAll(temp.Combine("without"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs");
+        Assert.Equal(
+            RetJsonContext.Serialize(withPlan with { Timings = null }),
+            RetJsonContext.Serialize(withoutPlan with { Timings = null }));
+        Assert.Equal(1, withoutPlan.FailedFiles);
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Combine("tmp")));
+    }
+
     [Fact]
     public async Task Converting_a_subset_of_groups_gives_the_same_table_as_converting_all()
     {

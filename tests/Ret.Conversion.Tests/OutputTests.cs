@@ -1,6 +1,8 @@
 using System.Text;
+using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using DocumentFormat.OpenXml.Validation;
 using Ret.Conversion.Conversion;
 
 namespace Ret.Conversion.Tests;
@@ -161,5 +163,73 @@ public class XlsxOutputTests
         Assert.Equal(Enumerable.Range(1, 7).Select(i => $"{i:D3}|=1+{i}"), values);
         var fonts = workbook.WorkbookStylesPart!.Stylesheet.Fonts!.Elements<Font>().ToList();
         Assert.NotNull(fonts[1].Bold);
+    }
+
+    [Fact]
+    public async Task Xlsx_package_is_valid_open_xml_and_values_read_back_exactly()
+    {
+        using var temp = new TempDir();
+        // Escaping, whitespace kept exactly (CDATA), CR, non-ASCII, an empty cell, a formula-looking value, and
+        // an attribute holding markup characters; two sheets so the split is validated as well.
+        var input = temp.File("in/v.xml", """
+            <r>
+              <i k="a&lt;b&gt;&amp;&quot;c"><v>Tom &amp; Jerry &lt;tag&gt; ]]&gt;</v><w><![CDATA[  padded  ]]></w><x>line1&#13;&#10;line2&#10;end</x></i>
+              <i k="2"><v>Ærø café ½ 𝄞 日本</v><w/><x>=SUM(A1:A2)</x></i>
+              <i k="3"><v>007</v><w><![CDATA[ ]]></w><x>-42</x></i>
+              <i k="4"><v>1E-3</v><w>tab&#9;inside</w><x>&#160;nbsp</x></i>
+            </r>
+            """);
+        var (manifest, outDir) = await Run.Convert(input, temp, new ConvertOptions { Format = OutputFormat.Xlsx, MaxRowsPerSheet = 3 });
+        Assert.Equal(2, Assert.Single(manifest.Tables).Sheets);
+        var path = Path.Combine(outDir, "v.xlsx");
+
+        using (var document = SpreadsheetDocument.Open(path, false))
+        {
+            var errors = new OpenXmlValidator(FileFormatVersions.Office2007).Validate(document).ToList();
+            Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.Path?.XPath}: {e.Description}")));
+            var errors2019 = new OpenXmlValidator(FileFormatVersions.Office2019).Validate(document).ToList();
+            Assert.Empty(errors2019);
+
+            var workbook = document.WorkbookPart!;
+            var rows = new List<string[]>();
+            foreach (var sheet in workbook.Workbook.Sheets!.Elements<Sheet>())
+            {
+                var part = (WorksheetPart)workbook.GetPartById(sheet.Id!);
+                var sheetRows = part.Worksheet.Descendants<Row>().ToList();
+                Assert.Equal(["i@k", "v", "w", "x"], sheetRows[0].Elements<Cell>().Select(c => c.InnerText));
+                rows.AddRange(sheetRows.Skip(1).Select(r => r.Elements<Cell>().Select(c => c.InlineString?.Text?.Text ?? "").ToArray()));
+            }
+            Assert.Equal(
+                [
+                    ["a<b>&\"c", "Tom & Jerry <tag> ]]>", "  padded  ", "line1\r\nline2\nend"],
+                    ["2", "Ærø café ½ 𝄞 日本", "", "=SUM(A1:A2)"],
+                    ["3", "007", " ", "-42"],
+                    ["4", "1E-3", "tab\tinside", "\u00A0nbsp"],
+                ],
+                rows);
+        }
+
+        // The parts are plain SpreadsheetML: default namespace, no prefixes, inline strings only.
+        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        Assert.Equal(
+            ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "[Content_Types].xml", "_rels/.rels",
+             "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"],
+            zip.Entries.Select(e => e.FullName));
+        using var reader = new StreamReader(zip.GetEntry("xl/worksheets/sheet1.xml")!.Open());
+        var xml = reader.ReadToEnd();
+        Assert.DoesNotContain("<x:", xml, StringComparison.Ordinal);
+        Assert.Contains("""<c t="inlineStr"><is><t xml:space="preserve">  padded  </t></is></c>""", xml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Xlsx_of_a_table_without_rows_is_still_valid()
+    {
+        using var temp = new TempDir();
+        var input = temp.File("in/e.xml", "<r><i><a>1</a></i></r>");
+        var (_, outDir) = await Run.Convert(input, temp, new ConvertOptions { Format = OutputFormat.Xlsx, MaxRowsPerSheet = 2 });
+        using var document = SpreadsheetDocument.Open(Path.Combine(outDir, "e.xlsx"), false);
+        Assert.Empty(new OpenXmlValidator().Validate(document));
+        var part = document.WorkbookPart!.WorksheetParts.Single();
+        Assert.Equal(2, part.Worksheet.Descendants<Row>().Count());
     }
 }

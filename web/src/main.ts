@@ -1,6 +1,7 @@
 import './assets/styles/tokens.css'
 import './assets/styles/base.css'
 import './assets/styles/components.css'
+import './assets/styles/workspace.css'
 
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'

@@ -223,7 +223,10 @@ internal sealed class ArchiveWalker : IDisposable
         try
         {
             using var input = new CountingStream(entry.Open(), _limits, Budget, entry.CompressedLength, entry.FullName);
-            var buffer = new MemoryStream();
+            // Pre-sized from the declared size (bounded by the memory room, so a lying header costs nothing):
+            // growing by doubling would leave large garbage buffers behind for every nested archive.
+            var fits = entry.Length > 0 && entry.Length <= Math.Min(_limits.NestedArchiveMemoryBytes, MemoryRoom());
+            var buffer = new MemoryStream(fits ? (int)entry.Length : 0);
             var chunk = new byte[81920];
             Stream? spill = null;
             try

@@ -71,5 +71,9 @@ public sealed record ConvertOptions
     internal int MaxRowsPerSheet { get; init; } = 1_048_576;
 }
 
-/// <summary>Conversion progress: phase, bytes of XML read, records written so far, current file.</summary>
+/// <summary>
+/// Conversion progress: phase, bytes of XML read, records written so far, current file. Phases: <c>scan</c> (only
+/// when no plan was given: files the scan reads completely are converted during it; totals are then still 0 =
+/// unknown), <c>extract</c>, <c>done</c>.
+/// </summary>
 public readonly record struct ConvertProgress(string Phase, long Bytes, long TotalBytes, long Records, int FilesDone, int FilesTotal, string? CurrentFile);

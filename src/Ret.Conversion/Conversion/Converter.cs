@@ -65,26 +65,46 @@ public static class Converter
             if (options.Delimiter > 127 || options.Delimiter is '"' or '\r' or '\n')
                 throw new ArgumentException("The delimiter must be an ASCII character other than a quote or line break.", nameof(options));
 
-            var report = plan ?? ArchiveScanner.Scan(inputPath,
-                new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads }, null, ct);
-            var scanSeconds = _clock.Elapsed.TotalSeconds;
-            var tables = PlanTables(report);
-            var jobs = tables.SelectMany(t => t.Jobs).ToList();
-            _filesTotal = jobs.Count;
-            var sizes = report.Entries.Where(e => e.Kind == EntryKind.Xml).ToDictionary(e => e.Path, e => e.Size ?? 0, StringComparer.Ordinal);
-            _totalBytes = jobs.Sum(j => sizes.GetValueOrDefault(j.Path));
-
             Directory.CreateDirectory(outputDirectory);
             var tempRoot = Path.Combine(options.TempDirectory ?? Path.GetTempPath(), "ret-convert-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(tempRoot);
             var pending = new List<(string Temp, string Final)>();
+            ArchiveScanner.Session? session = null;
             try
             {
-                double extractSeconds;
-                using (var walker = new ArchiveWalker(options.Limits, tempRoot))
+                // Without a plan, the scan's walker stays open for the extraction: the nested archives it
+                // materialised and the entries it listed are reused instead of walking and inflating the input a
+                // second time; and a file the scan read completely is extracted from memory on the spot
+                // (docs/decisions/0107).
+                session = plan is null
+                    ? ArchiveScanner.ScanCore(inputPath,
+                        new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads },
+                        null, previewColumns: false, ct, (entry, scanned, bytes) => ExtractEarly(entry, scanned, bytes, tempRoot))
+                    : null;
+                var report = session?.Report ?? plan!;
+                var scanSeconds = _clock.Elapsed.TotalSeconds;
+                var tables = PlanTables(report);
+                var jobs = tables.SelectMany(t => t.Jobs).ToList();
+                _filesTotal = jobs.Count;
+                var sizes = report.Entries.Where(e => e.Kind == EntryKind.Xml).ToDictionary(e => e.Path, e => e.Size ?? 0, StringComparer.Ordinal);
+                _totalBytes = jobs.Sum(j => sizes.GetValueOrDefault(j.Path));
+                foreach (var (_, early) in _early)
                 {
+                    if (early.SpillPath is not null && !_adopted.Contains(early)) TryDelete(early.SpillPath);
+                }
+
+                double extractSeconds;
+                if (session is not null)
+                {
+                    Extract(FromSession(session, jobs), jobs, tempRoot, new InflationBudget(options.Limits.MaxTotalBytes));
+                    extractSeconds = _clock.Elapsed.TotalSeconds - scanSeconds;
+                    session.Dispose(); // nested archives are no longer needed for the merge
+                }
+                else
+                {
+                    using var walker = new ArchiveWalker(options.Limits, tempRoot);
                     var entries = FindEntries(walker, jobs);
-                    Extract(walker, entries, jobs, tempRoot);
+                    Extract(entries, jobs, tempRoot, walker.Budget);
                     extractSeconds = _clock.Elapsed.TotalSeconds - scanSeconds;
                 }
 
@@ -103,6 +123,7 @@ public static class Converter
             }
             finally
             {
+                session?.Dispose();
                 foreach (var (temp, _) in pending) TryDelete(temp);
                 try { Directory.Delete(tempRoot, recursive: true); }
                 catch (IOException) { /* best effort */ }
@@ -139,7 +160,7 @@ public static class Converter
                     var matcher = RecordMatcher.Parse(overrideSpec);
                     var files = group.Tables.SelectMany(t => t.Files).OrderBy(f => order.GetValueOrDefault(f)).ToList();
                     var plan = new TablePlan(group.Name, group.Name, matcher, []);
-                    foreach (var file in files) plan.Jobs.Add(new ExtractJob(number++, file, matcher, new FileExtraction { Path = file }));
+                    foreach (var file in files) plan.Jobs.Add(new ExtractJob(number++, file, matcher, Adopt(file, matcher)));
                     tables.Add(plan);
                     continue;
                 }
@@ -151,12 +172,80 @@ public static class Converter
                     {
                         var path = recordPaths.GetValueOrDefault(file);
                         var matcher = path is null ? fallback : RecordMatcher.Parse(path, anchored: true);
-                        plan.Jobs.Add(new ExtractJob(number++, file, matcher, new FileExtraction { Path = file }));
+                        plan.Jobs.Add(new ExtractJob(number++, file, matcher, Adopt(file, matcher)));
                     }
                     tables.Add(plan);
                 }
             }
             return tables;
+        }
+
+        /// <summary>Files extracted during the scan (from the bytes it read), by path.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileExtraction> _early = new(StringComparer.Ordinal);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _earlyMatcher = new(StringComparer.Ordinal);
+        private readonly HashSet<FileExtraction> _adopted = new(ReferenceEqualityComparer.Instance);
+        private int _earlyNumber;
+        private long _earlyBytes;
+        private long _earlyRecords;
+        private int _earlyFiles;
+
+        /// <summary>
+        /// Scan sink: a file the scan read completely is extracted right away from those bytes with the record rule
+        /// the plan will give it (override, else its detected record path), so it is neither opened nor inflated
+        /// again. The plan adopts the result only when its rule is the same; anything unusual (a failure, a file
+        /// outside the selected groups) is left to the normal extraction.
+        /// </summary>
+        private void ExtractEarly(WalkEntry entry, ScannedEntry scanned, ReadOnlyMemory<byte> bytes, string tempRoot)
+        {
+            if (scanned.Group is not { } group) return;
+            if (options.Groups is { Count: > 0 } wanted && !wanted.Contains(group, StringComparer.OrdinalIgnoreCase)) return;
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)) return;
+            string? spillPath = null;
+            try
+            {
+                var spec = OverrideFor(group);
+                RecordMatcher matcher;
+                if (spec is not null) matcher = RecordMatcher.Parse(spec);
+                else if (scanned.RecordPath is not null) matcher = RecordMatcher.Parse(scanned.RecordPath, anchored: true);
+                else return;
+                spillPath = Path.Combine(tempRoot, $"early-{Interlocked.Increment(ref _earlyNumber):D7}.spill");
+                var result = new FileExtraction { Path = entry.Path };
+                using (var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false))
+                using (var spill = new SpillWriter(spillPath, _classifier))
+                {
+                    new RowExtractor(matcher, options.Limits, spill).Run(stream, result, ct);
+                    spill.Complete();
+                }
+                result.Bytes = segment.Count;
+                result.SpillPath = spillPath;
+                _earlyMatcher[entry.Path] = matcher.Description;
+                _early[entry.Path] = result;
+                if (progress is not null)
+                {
+                    var bytesSoFar = Interlocked.Add(ref _earlyBytes, segment.Count);
+                    var records = Interlocked.Add(ref _earlyRecords, result.Records);
+                    progress.Report(new ConvertProgress("scan", bytesSoFar, 0, records, Interlocked.Increment(ref _earlyFiles), 0, entry.Path));
+                }
+            }
+            catch (Exception ex) when (ex is XmlException or LimitExceededException or InvalidDataException or IOException
+                or ArgumentException or DecoderFallbackException)
+            {
+                if (spillPath is not null) TryDelete(spillPath);
+            }
+        }
+
+        /// <summary>The scan's early extraction of <paramref name="file"/> when it used <paramref name="matcher"/>'s rule, else a fresh result.</summary>
+        private FileExtraction Adopt(string file, RecordMatcher matcher)
+        {
+            if (_early.TryGetValue(file, out var early) && _earlyMatcher.TryGetValue(file, out var description)
+                && description == matcher.Description && _adopted.Add(early))
+            {
+                _bytes += early.Bytes;
+                _records += early.Records;
+                _filesDone++;
+                return early;
+            }
+            return new FileExtraction { Path = file };
         }
 
         private string? OverrideFor(string group)
@@ -183,15 +272,30 @@ public static class Converter
             return found;
         }
 
-        private void Extract(ArchiveWalker walker, Dictionary<string, WalkEntry> entries, List<ExtractJob> jobs, string tempRoot)
+        /// <summary>The planned files among the entries the scan walked (same walk, same paths).</summary>
+        private static Dictionary<string, WalkEntry> FromSession(ArchiveScanner.Session session, List<ExtractJob> jobs)
+        {
+            var wanted = jobs.Select(j => j.Path).ToHashSet(StringComparer.Ordinal);
+            var found = new Dictionary<string, WalkEntry>(StringComparer.Ordinal);
+            foreach (var entry in session.Walked)
+            {
+                if (entry.Kind == EntryKind.Xml && wanted.Contains(entry.Path)) found[entry.Path] = entry;
+            }
+            return found;
+        }
+
+        /// <param name="budget">Inflated-bytes budget of the extraction: the walk's own when the input was walked
+        /// again; a fresh one when the scan's walk is reused (its budget already holds the bytes the scan read).</param>
+        private void Extract(Dictionary<string, WalkEntry> entries, List<ExtractJob> jobs, string tempRoot, InflationBudget budget)
         {
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(options.Threads, 1, 64), CancellationToken = ct };
             // Largest files first keeps both cores busy to the end; the output order does not depend on it.
+            jobs = jobs.Where(j => j.Result.SpillPath is null && j.Result.Error is null).ToList();
             var schedule = jobs.OrderByDescending(j => entries.TryGetValue(j.Path, out var e) ? e.DeclaredSize ?? 0 : 0).ThenBy(j => j.Number).ToList();
             Parallel.ForEach(
                 System.Collections.Concurrent.Partitioner.Create(schedule, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering),
                 parallel,
-                walker.CreateOpener,
+                () => new EntryOpener(options.Limits, budget),
                 (job, _, opener) =>
                 {
                     ExtractOne(job, entries.GetValueOrDefault(job.Path), opener, tempRoot);
@@ -273,7 +377,10 @@ public static class Converter
                 temps[i] = fileNames[i].Select(n => (Path.Combine(outputDirectory, $".{n}.tmp-{Guid.NewGuid():N}"), Path.Combine(outputDirectory, n))).ToArray();
             lock (pending) pending.AddRange(temps.SelectMany(t => t));
 
-            Parallel.For(0, tables.Count, parallel, i =>
+            // Largest tables first, one at a time per worker, so a big table does not start last on a busy core.
+            var order = Enumerable.Range(0, tables.Count)
+                .OrderByDescending(i => tables[i].Jobs.Sum(j => j.Result.Bytes)).ThenBy(i => i).ToList();
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(order, System.Collections.Concurrent.EnumerablePartitionerOptions.NoBuffering), parallel, i =>
             {
                 var merger = mergers[i];
                 var writers = new List<ITableWriter>();

@@ -66,13 +66,21 @@ internal sealed class RowExtractor
     }
 
     /// <summary>Reads <paramref name="xml"/> to the end, writing rows to the spill.</summary>
-    public void Run(Stream xml, FileExtraction result, CancellationToken ct)
+    /// <param name="xml">The document.</param>
+    /// <param name="result">Receives counts, columns and trailer values.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="stop">Optional: checked every few hundred nodes; true ends the pass early (a sample), as if the document ended there.</param>
+    public void Run(Stream xml, FileExtraction result, CancellationToken ct, Func<bool>? stop = null)
     {
         using var reader = SafeXml.Create(xml, _limits, _names);
         var nodes = 0;
         while (reader.Read())
         {
-            if ((++nodes & 0x1FFF) == 0) ct.ThrowIfCancellationRequested();
+            if ((++nodes & 0x1FF) == 0)
+            {
+                if ((nodes & 0x1FFF) == 0) ct.ThrowIfCancellationRequested();
+                if (stop is not null && stop()) break;
+            }
             switch (reader.NodeType)
             {
                 case XmlNodeType.Element:

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -15,7 +16,8 @@ internal sealed class SpillWriter : IDisposable
 
     private readonly Stream _stream;
     private readonly ValueClassifier _classifier;
-    private byte[] _out = new byte[1 << 20];
+    // Pooled: one writer per file, and a fresh 1 MB array per file would churn the large-object heap (peak RSS).
+    private byte[] _out = ArrayPool<byte>.Shared.Rent(1 << 20);
     private int _outLength;
     private byte[] _row = new byte[4096];
     private int _rowLength;
@@ -25,6 +27,14 @@ internal sealed class SpillWriter : IDisposable
         Path = path;
         _classifier = classifier;
         _stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+    }
+
+    /// <summary>A spill into <paramref name="stream"/> (e.g. <see cref="Stream.Null"/> when only the columns matter).</summary>
+    public SpillWriter(Stream stream, ValueClassifier classifier)
+    {
+        Path = "";
+        _classifier = classifier;
+        _stream = stream;
     }
 
     public string Path { get; }
@@ -64,7 +74,11 @@ internal sealed class SpillWriter : IDisposable
         if (_outLength + needed > _out.Length)
         {
             FlushBuffer();
-            if (needed > _out.Length) _out = new byte[needed];
+            if (needed > _out.Length)
+            {
+                ArrayPool<byte>.Shared.Return(_out);
+                _out = ArrayPool<byte>.Shared.Rent(needed);
+            }
         }
         _out[_outLength++] = tag;
         _outLength += WriteVarint(_out.AsSpan(_outLength), (ulong)_rowLength);
@@ -85,7 +99,15 @@ internal sealed class SpillWriter : IDisposable
         _stream.Flush();
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        if (_out.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_out);
+            _out = [];
+        }
+    }
 
     internal static int WriteVarint(Span<byte> target, ulong value)
     {
@@ -104,7 +126,8 @@ internal sealed class SpillWriter : IDisposable
 internal sealed class SpillReader : IDisposable
 {
     private readonly Stream _stream;
-    private byte[] _buffer = new byte[1 << 20];
+    // Pooled (see SpillWriter). Cells handed out by Next point into it only until the next call.
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
     private int _start;
     private int _end;
     private bool _eof;
@@ -135,10 +158,11 @@ internal sealed class SpillReader : IDisposable
         if (_end - _start >= count) return true;
         if (count > _buffer.Length)
         {
-            var bigger = new byte[Math.Max(count, _buffer.Length * 2)];
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(count, _buffer.Length * 2));
             Buffer.BlockCopy(_buffer, _start, bigger, 0, _end - _start);
             _end -= _start;
             _start = 0;
+            ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = bigger;
         }
         else if (_start > 0)
@@ -180,5 +204,13 @@ internal sealed class SpillReader : IDisposable
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
 }

@@ -1,42 +1,46 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text;
-using DocumentFormat.OpenXml;
-using DocumentFormat.OpenXml.Spreadsheet;
 using Ret.Conversion.Conversion;
-using XCell = DocumentFormat.OpenXml.Spreadsheet.Cell;
 
 namespace Ret.Conversion.Output;
 
 /// <summary>
-/// Streaming XLSX writer: sheet XML is produced by the Open XML SDK's SAX <see cref="OpenXmlWriter"/> straight
-/// into the package entry, so memory does not grow with the row count. Every value is an inline-string text
-/// cell (never re-typed, never a formula); the header row is bold and frozen; past the sheet row limit the
-/// table continues on a new sheet with the header repeated. The package parts are written with fixed
-/// timestamps so identical input gives byte-identical files (docs/decisions/0105).
+/// Streaming XLSX writer. The worksheet XML (SpreadsheetML, default namespace, no prefixes) is written by hand
+/// from the cells' UTF-8 bytes into a buffer that goes straight into the package entry (deflate, fastest level),
+/// so memory does not grow with the row count and no per-cell objects or strings are created
+/// (docs/decisions/0105, 0107). Every value is an inline-string text cell (<c>t="inlineStr"</c>: never re-typed,
+/// never a formula, no shared-strings table); <c>&amp;</c>, <c>&lt;</c>, <c>&gt;</c> and CR are escaped, values
+/// with leading/trailing whitespace get <c>xml:space="preserve"</c>. The header row is bold (style 1) and frozen;
+/// past the sheet row limit the table continues on a new sheet with the header repeated. The workbook, styles,
+/// relationships and content types parts are minimal and fixed; timestamps are fixed so identical input gives
+/// byte-identical files.
 /// </summary>
 internal sealed class XlsxTableWriter : ITableWriter
 {
     private static readonly DateTimeOffset _fixedTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly OpenXmlAttribute[] _inlineString = [new("t", "", "inlineStr")];
-    private static readonly OpenXmlAttribute[] _headerCell = [new("t", "", "inlineStr"), new("s", "", "1")];
+    private static readonly SearchValues<byte> _escaped = SearchValues.Create("&<>\r"u8);
+
+    private static ReadOnlySpan<byte> SheetStart =>
+        """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"""u8 + "\r\n"u8
+        + """<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews><sheetData>"""u8;
+
+    private static ReadOnlySpan<byte> SheetEnd => "</sheetData></worksheet>"u8;
 
     private readonly FileStream _file;
     private readonly ZipArchive _zip;
     private readonly int _maxRowsPerSheet;
     private readonly string _sheetBaseName;
     private readonly List<string> _sheetNames = [];
-    private readonly XCell _cell = new();
-    private readonly InlineString _inline = new();
-    private readonly Text _text = new();
-    private readonly Row _row = new();
-    private IReadOnlyList<string> _header = [];
+    private readonly byte[] _buffer = new byte[1 << 17];
+    private int _length;
+    private byte[][] _header = [];
     private Stream? _sheetStream;
-    private OpenXmlWriter? _writer;
     private int _rowsInSheet;
 
     public XlsxTableWriter(string path, string sheetName, int maxRowsPerSheet)
     {
-        _maxRowsPerSheet = maxRowsPerSheet;
+        _maxRowsPerSheet = Math.Max(2, maxRowsPerSheet);
         _sheetBaseName = SheetName(sheetName);
         _file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
         _zip = new ZipArchive(_file, ZipArchiveMode.Create, leaveOpen: true);
@@ -49,7 +53,8 @@ internal sealed class XlsxTableWriter : ITableWriter
 
     public void WriteHeader(IReadOnlyList<string> names)
     {
-        _header = names;
+        _header = new byte[names.Count][];
+        for (var i = 0; i < names.Count; i++) _header[i] = Encoding.UTF8.GetBytes(names[i]);
         StartSheet();
     }
 
@@ -60,71 +65,105 @@ internal sealed class XlsxTableWriter : ITableWriter
             EndSheet();
             StartSheet();
         }
-        var writer = _writer!;
-        writer.WriteStartElement(_row);
+        Write("<row>"u8);
         for (var i = 0; i < cells.Length; i++)
         {
             ref readonly var cell = ref cells[i];
             if (cell.Length == 0)
             {
-                writer.WriteStartElement(_cell);
-                writer.WriteEndElement();
+                Write("<c/>"u8);
                 continue;
             }
-            WriteTextCell(writer, Encoding.UTF8.GetString(cell.Buffer!, cell.Offset, cell.Length), _inlineString);
+            WriteTextCell(cell.Buffer.AsSpan(cell.Offset, cell.Length), header: false);
         }
-        writer.WriteEndElement();
+        Write("</row>"u8);
         _rowsInSheet++;
         Rows++;
     }
 
-    private void WriteTextCell(OpenXmlWriter writer, string value, OpenXmlAttribute[] attributes)
+    private void WriteTextCell(ReadOnlySpan<byte> value, bool header)
     {
-        writer.WriteStartElement(_cell, attributes);
-        writer.WriteStartElement(_inline);
-        writer.WriteStartElement(_text, value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1])) ? PreserveSpace : []);
-        writer.WriteString(value);
-        writer.WriteEndElement();
-        writer.WriteEndElement();
-        writer.WriteEndElement();
+        Write(header ? """<c t="inlineStr" s="1"><is><t"""u8 : """<c t="inlineStr"><is><t"""u8);
+        Write(NeedsPreserve(value) ? """ xml:space="preserve">"""u8 : ">"u8);
+        while (true)
+        {
+            var special = value.IndexOfAny(_escaped);
+            if (special < 0) break;
+            Write(value[..special]);
+            Write(value[special] switch
+            {
+                (byte)'&' => "&amp;"u8,
+                (byte)'<' => "&lt;"u8,
+                (byte)'>' => "&gt;"u8,
+                _ => "&#13;"u8, // CR would be normalised to LF by XML readers
+            });
+            value = value[(special + 1)..];
+        }
+        Write(value);
+        Write("</t></is></c>"u8);
     }
 
-    private static readonly OpenXmlAttribute[] PreserveSpace = [new("xml", "space", "http://www.w3.org/XML/1998/namespace", "preserve")];
+    /// <summary>Leading or trailing whitespace (XML or Unicode) must be marked, or spreadsheet readers drop it.</summary>
+    private static bool NeedsPreserve(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty) return false;
+        return IsSpace(value, first: true) || IsSpace(value, first: false);
+
+        static bool IsSpace(ReadOnlySpan<byte> value, bool first)
+        {
+            var b = first ? value[0] : value[^1];
+            if (b < 0x80) return b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+            var status = first ? Rune.DecodeFromUtf8(value, out var rune, out _) : Rune.DecodeLastFromUtf8(value, out rune, out _);
+            return status == OperationStatus.Done && Rune.IsWhiteSpace(rune);
+        }
+    }
 
     private void StartSheet()
     {
         var number = _sheetNames.Count + 1;
         _sheetNames.Add(number == 1 ? _sheetBaseName : $"{Truncate(_sheetBaseName, 25)} ({number})");
         _sheetStream = CreateEntry($"xl/worksheets/sheet{number}.xml").Open();
-        var writer = _writer = OpenXmlWriter.Create(_sheetStream, new UTF8Encoding(false));
-        writer.WriteStartDocument(true);
-        writer.WriteStartElement(new Worksheet());
-        writer.WriteElement(new SheetViews(new SheetView(
-            new Pane { VerticalSplit = 1, TopLeftCell = "A2", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen },
-            new Selection { Pane = PaneValues.BottomLeft })
-        { WorkbookViewId = 0U }));
-        writer.WriteStartElement(new SheetData());
-        writer.WriteStartElement(_row);
-        foreach (var name in _header) WriteTextCell(writer, name, _headerCell);
-        writer.WriteEndElement();
+        Write(SheetStart);
+        Write("<row>"u8);
+        foreach (var name in _header) WriteTextCell(name, header: true);
+        Write("</row>"u8);
         _rowsInSheet = 1;
     }
 
     private void EndSheet()
     {
-        if (_writer is null) return;
-        _writer.WriteEndElement(); // sheetData
-        _writer.WriteEndElement(); // worksheet
-        _writer.Close();
-        _writer.Dispose();
-        _sheetStream!.Dispose();
-        _writer = null;
+        if (_sheetStream is null) return;
+        Write(SheetEnd);
+        FlushBuffer();
+        _sheetStream.Dispose();
         _sheetStream = null;
+    }
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > _buffer.Length - _length)
+        {
+            FlushBuffer();
+            if (bytes.Length > _buffer.Length)
+            {
+                _sheetStream!.Write(bytes);
+                return;
+            }
+        }
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    private void FlushBuffer()
+    {
+        if (_length == 0) return;
+        _sheetStream!.Write(_buffer, 0, _length);
+        _length = 0;
     }
 
     public void Complete()
     {
-        if (_sheetNames.Count == 0) WriteHeader(_header);
+        if (_sheetNames.Count == 0) StartSheet();
         EndSheet();
         WritePart("[Content_Types].xml", ContentTypes());
         WritePart("_rels/.rels",
@@ -189,7 +228,6 @@ internal sealed class XlsxTableWriter : ITableWriter
 
     public void Dispose()
     {
-        _writer?.Dispose();
         _sheetStream?.Dispose();
         _zip.Dispose();
         _file.Dispose();

@@ -11,6 +11,11 @@ internal sealed class PathStat(string path, string name, PathStat? parent, int d
     public PathStat? Parent { get; } = parent;
     public int Depth { get; } = depth;
     public List<PathStat> Children { get; } = [];
+    /// <summary>Children by local name (the reader's atomised names), so a known path costs no string building.</summary>
+    public Dictionary<string, PathStat>? ChildByName { get; set; }
+    /// <summary>Sequence number of the parent instance whose children <see cref="CurrentRepeat"/> counts.</summary>
+    public long RepeatParent { get; set; } = -1;
+    public int CurrentRepeat { get; set; }
     public long Count { get; set; }
     /// <summary>Most instances of this element under one parent instance.</summary>
     public int MaxRepeat { get; set; }
@@ -56,10 +61,12 @@ internal static class RecordDetector
         using var reader = SafeXml.Create(xml, limits);
         string? declared = null;
         var stats = new Dictionary<string, PathStat>(StringComparer.Ordinal);
-        var stack = new List<(PathStat Stat, Dictionary<string, int> ChildCounts, long Mass)>();
+        // Per open element: its path, its instance number (for repeat counting) and the data mass below it so far.
+        var stack = new List<(PathStat Stat, long Instance, long Mass)>();
         PathStat? root = null;
         var complete = true;
         var nodes = 0;
+        long instances = 0;
 
         while (reader.Read())
         {
@@ -86,15 +93,23 @@ internal static class RecordDetector
                     else
                     {
                         var parent = stack[^1];
-                        var path = parent.Stat.Path + "/" + name;
-                        if (!stats.TryGetValue(path, out stat!))
+                        var byName = parent.Stat.ChildByName ??= new Dictionary<string, PathStat>(StringComparer.Ordinal);
+                        if (!byName.TryGetValue(name, out stat!))
                         {
+                            var path = parent.Stat.Path + "/" + name;
                             stat = new PathStat(path, name, parent.Stat, stack.Count);
                             stats[path] = stat;
+                            byName[name] = stat;
                             parent.Stat.Children.Add(stat);
                         }
-                        var repeat = parent.ChildCounts.GetValueOrDefault(name) + 1;
-                        parent.ChildCounts[name] = repeat;
+                        // Instances of one path never nest, so the children of one parent instance are contiguous
+                        // for that parent: counting per parent instance number needs no per-element dictionary.
+                        if (stat.RepeatParent != parent.Instance)
+                        {
+                            stat.RepeatParent = parent.Instance;
+                            stat.CurrentRepeat = 0;
+                        }
+                        var repeat = ++stat.CurrentRepeat;
                         if (repeat > stat.MaxRepeat) stat.MaxRepeat = repeat;
                     }
                     stat.Count++;
@@ -106,7 +121,7 @@ internal static class RecordDetector
                     }
                     else
                     {
-                        stack.Add((stat, new Dictionary<string, int>(StringComparer.Ordinal), mass));
+                        stack.Add((stat, ++instances, mass));
                     }
                     break;
                 }

@@ -91,4 +91,22 @@ public sealed record ScanTable
 
     /// <summary>Logical paths of the files, in walk order.</summary>
     public required IReadOnlyList<string> Files { get; init; }
+
+    /// <summary>
+    /// Preview of the table's header: the first <see cref="ArchiveScanner.MaxPreviewColumns"/> column names in the
+    /// order the conversion writes them (default options: wide mode, context as columns, no <c>source_file</c>).
+    /// Computed cheaply from a sample only — the first file(s) of the table, at most
+    /// <see cref="ScanOptions.SampleBytes"/> in all — so it is a <b>preview</b>: when the sample is truncated or
+    /// later files add columns or repeats (<c>Line[3].Sku</c>), the converted table has more columns, possibly
+    /// interleaved; the names of columns that are shown do not change unless a later file makes an element repeat
+    /// (<c>Line.Sku</c> then becomes <c>Line[1].Sku</c>). Empty when no file of the table could be read, and in
+    /// reports written before this property existed.
+    /// </summary>
+    public IReadOnlyList<string> Columns
+    {
+        get => _columns;
+        init => _columns = value ?? []; // a report without the property (older JSON) deserializes to empty
+    }
+
+    private readonly IReadOnlyList<string> _columns = [];
 }

@@ -40,6 +40,11 @@ export const http = axios.create({
 
 let pendingRefresh: Promise<string> | null = null
 
+/** The current access token, for the few callers outside axios (the SSE reader, tus uploads). */
+export function currentAccessToken(): string | null {
+  return session?.getAccessToken() ?? null
+}
+
 /**
  * Single-flight refresh: every caller that arrives while a refresh is running waits on the same
  * promise (the queue), and all of them are released with the same new token or the same failure.

@@ -15,6 +15,8 @@ declare module 'vue-router' {
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'login', component: () => import('@/views/LoginView.vue'), meta: { guestOnly: true, title: 'Sign in' } },
   { path: '/app', name: 'workspace', component: () => import('@/views/MainView.vue'), meta: { requiresAuth: true, title: 'Workspace' } },
+  { path: '/app/sessions/:id', name: 'workspace-session', component: () => import('@/views/MainView.vue'), meta: { requiresAuth: true, title: 'Workspace' } },
+  { path: '/history', name: 'history', component: () => import('@/views/HistoryView.vue'), meta: { requiresAuth: true, title: 'History' } },
   { path: '/admin', name: 'admin', component: () => import('@/views/AdminView.vue'), meta: { requiresAuth: true, requiresAdmin: true, title: 'Admin' } },
   { path: '/change-password', name: 'change-password', component: () => import('@/views/ChangePasswordView.vue'), meta: { requiresAuth: true, title: 'Change password' } },
   { path: '/reset-password', name: 'reset-password', component: () => import('@/views/ResetPasswordView.vue'), meta: { title: 'Reset password' } },

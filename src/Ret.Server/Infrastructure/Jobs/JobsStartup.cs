@@ -22,6 +22,8 @@ public sealed class JobsStartup(
 
         recurring.AddOrUpdate<HousekeepingJob>(HousekeepingJob.RecurringId, j => j.RunAsync(CancellationToken.None),
             options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        recurring.AddOrUpdate<Features.Workspace.WorkspaceRetentionJob>(Features.Workspace.WorkspaceRetentionJob.RecurringId,
+            j => j.RunAsync(CancellationToken.None), options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,8 @@ public abstract class RetDbContext(DbContextOptions options) : DbContext(options
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Features that own their mapping (IEntityTypeConfiguration classes beside their code, e.g. Features/Workspace).
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(RetDbContext).Assembly);
         modelBuilder.Entity<User>(e =>
         {
             e.ToTable("users");

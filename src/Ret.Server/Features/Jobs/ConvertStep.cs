@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Ret.Conversion.Conversion;
+using Ret.Server.Domain;
+using Ret.Server.Features.Workspace;
+using Ret.Server.Infrastructure.Persistence;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>What the user asked a conversion for; stored on the job so a retry repeats it exactly.</summary>
+public sealed record ConvertJobOptions
+{
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    public string Format { get; init; } = "csv";
+
+    public string Mode { get; init; } = "wide";
+
+    public IReadOnlyDictionary<string, string>? RecordOverrides { get; init; }
+
+    public bool NeutraliseFormulas { get; init; } = true;
+
+    public bool Bom { get; init; }
+
+    public bool IncludeSourceFile { get; init; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JobProgress.Json);
+
+    public static ConvertJobOptions FromJson(string? json)
+        => string.IsNullOrWhiteSpace(json) ? new ConvertJobOptions() : JsonSerializer.Deserialize<ConvertJobOptions>(json, JobProgress.Json) ?? new ConvertJobOptions();
+}
+
+/// <summary>Converts a session's files with the engine into a fresh run folder, loads the tables for preview and
+/// editing, and makes them the session's current tables in one transaction. The engine always writes the exact
+/// values (canonical CSV, no formula neutralisation, no BOM); the user's output choices apply when downloading.</summary>
+public sealed class ConvertStep(
+    WorkspaceStorage storage,
+    RetDbContext db,
+    SessionTables tables,
+    IOptions<WorkspaceOptions> options)
+{
+    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
+    {
+        var request = ConvertJobOptions.FromJson(job.OptionsJson);
+        var scanFile = storage.ScanFile(session.Id);
+        var plan = File.Exists(scanFile) ? RetJsonContext.DeserializeScan(await File.ReadAllTextAsync(scanFile, ct)) : null;
+        if (plan is null)
+        {
+            throw new JobInputException("Scan the uploaded files before converting them.");
+        }
+
+        var unknown = request.Groups.Where(g => !plan.Groups.Any(p => string.Equals(p.Name, g, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new JobInputException($"Unknown group(s): {string.Join(", ", unknown)}.");
+        }
+
+        var runDir = storage.RunDir(session.Id, job.Id);
+        var partial = runDir + ".partial";
+        ScanStep.TryDelete(partial);   // a previous attempt of this job that died half-way
+        ScanStep.TryDelete(runDir);
+        var temp = storage.NewTempDir("convert");
+        var clock = Stopwatch.StartNew();
+        ConversionManifest manifest;
+        try
+        {
+            var progress = new DelegateProgress<ConvertProgress>(p => pump.Report(new JobProgress
+            {
+                Phase = p.Phase,
+                FilesDone = p.FilesDone,
+                FilesTotal = p.FilesTotal,
+                Records = p.Records,
+                BytesDone = p.Bytes,
+                BytesTotal = p.TotalBytes,
+                CurrentFile = p.CurrentFile,
+                MbPerSecond = Rates.MegabytesPerSecond(p.Bytes, clock.Elapsed),
+                EtaSeconds = Rates.Eta(p.Bytes, p.TotalBytes, clock.Elapsed),
+                Percent = Rates.Percent(p.Bytes, p.TotalBytes, cap: 90) * 0.9,
+            }));
+            manifest = await Converter.ConvertAsync(storage.InputDir(session.Id), plan, new ConvertOptions
+            {
+                Format = OutputFormat.Csv,
+                Mode = request.Mode == "relational" ? RepeatMode.Relational : RepeatMode.Wide,
+                Groups = request.Groups.Count > 0 ? request.Groups : null,
+                RecordOverrides = request.RecordOverrides,
+                NeutraliseFormulas = false,
+                Bom = false,
+                IncludeSourceFile = request.IncludeSourceFile,
+                Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
+                TempDirectory = temp,
+                InputName = session.Name,
+            }, partial, progress, ct);
+            Directory.Move(partial, runDir);
+        }
+        finally
+        {
+            ScanStep.TryDelete(temp);
+            ScanStep.TryDelete(partial);
+        }
+
+        if (manifest.Tables.Count == 0)
+        {
+            throw new JobInputException(manifest.FailedFiles > 0
+                ? $"No table could be produced: all {manifest.FailedFiles} file(s) failed to convert."
+                : "The selected groups contain no records to convert.");
+        }
+
+        var last = pump.Latest;
+        pump.Report(last with { Phase = "indexing", Percent = 90 });
+        await tables.ReplaceAllAsync(session.Id, runDir, manifest, ct);
+
+        // One transaction: the new tables become current and the old patch log goes with the old tables.
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.Set<PatchLogEntry>().Where(p => p.SessionId == session.Id).ExecuteDeleteAsync(ct);
+            await db.Set<ResultTable>().Where(t => t.SessionId == session.Id).ExecuteDeleteAsync(ct);
+            var ordinal = 0;
+            foreach (var table in manifest.Tables)
+            {
+                var files = manifest.Files.Where(f => f.Table == table.Name).ToList();
+                db.Add(new ResultTable
+                {
+                    SessionId = session.Id,
+                    ConversionId = job.Id,
+                    Name = table.Name,
+                    Group = table.Group,
+                    Rows = table.Rows,
+                    Columns = table.Columns.Count,
+                    SizeBytes = new FileInfo(Path.Combine(runDir, table.File)).Length,
+                    SourceFiles = files.Count,
+                    Errors = files.Count(f => f.Error is not null),
+                    IsChild = table.Parent is not null,
+                    Parent = table.Parent,
+                    Ordinal = ordinal++,
+                });
+            }
+
+            session.CurrentConversionId = job.Id;
+            session.TableCount = manifest.Tables.Count;
+            session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        // Older runs are no longer referenced.
+        foreach (var old in Directory.EnumerateDirectories(Path.GetDirectoryName(runDir)!))
+        {
+            if (!string.Equals(old, runDir, StringComparison.Ordinal))
+            {
+                ScanStep.TryDelete(old);
+            }
+        }
+
+        return last with
+        {
+            Phase = "done",
+            Records = manifest.TotalRows,
+            Errors = manifest.FailedFiles,
+            FilesDone = manifest.Files.Count,
+            FilesTotal = manifest.Files.Count,
+            BytesDone = last.BytesTotal,
+            MbPerSecond = Rates.MegabytesPerSecond(last.BytesTotal, clock.Elapsed),
+            Percent = 100,
+        };
+    }
+}

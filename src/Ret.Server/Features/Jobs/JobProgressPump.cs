@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Persistence;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>Carries progress from engine threads to the job record without slowing the engine: reports only swap
+/// an in-memory snapshot; a loop persists the latest one twice a second (so every node and every reload sees it)
+/// and watches for a user's cancel request, which cancels <see cref="Token"/>.</summary>
+public sealed class JobProgressPump : IAsyncDisposable
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly Guid _jobId;
+    private readonly CancellationTokenSource _cts;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private JobProgress _latest = new() { Phase = "starting" };
+    private int _dirty;
+
+    public JobProgressPump(IServiceScopeFactory scopes, Guid jobId, CancellationToken shutdown)
+    {
+        _scopes = scopes;
+        _jobId = jobId;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        _loop = Task.Run(LoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Cancelled when the user cancels the job or the server shuts down.</summary>
+    public CancellationToken Token => _cts.Token;
+
+    public bool CancelledByUser { get; private set; }
+
+    public JobProgress Latest => Volatile.Read(ref _latest);
+
+    public void Report(JobProgress progress)
+    {
+        Volatile.Write(ref _latest, progress);
+        Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Interval, _stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                await FlushAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A missed progress write is harmless; the next tick or the final state write catches up.
+            }
+        }
+    }
+
+    /// <summary>Writes the latest snapshot if it changed, and checks whether the user asked to cancel.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+        if (Interlocked.Exchange(ref _dirty, 0) == 1)
+        {
+            var json = Latest.ToJson();
+            await db.Set<JobRecord>().Where(j => j.Id == _jobId)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
+        }
+
+        var cancel = await db.Set<JobRecord>().Where(j => j.Id == _jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);
+        if (cancel && !_cts.IsCancellationRequested)
+        {
+            CancelledByUser = true;
+            await _cts.CancelAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+        _cts.Dispose();
+    }
+}

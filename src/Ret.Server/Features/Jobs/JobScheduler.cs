@@ -1,0 +1,40 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Persistence;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>Creates job records and hands them to the queue. The record is saved first, so a job is never queued
+/// without the record that shows its progress; the queued work carries only the job id.</summary>
+public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue)
+{
+    /// <summary>Queues a job for <paramref name="session"/> unless one is already active (then returns null).</summary>
+    public async Task<JobRecord?> EnqueueAsync(WorkspaceSession session, JobKind kind, string? optionsJson, CancellationToken cancellationToken)
+    {
+        if (session.ActiveJobId is { } active
+            && await db.Set<JobRecord>().AnyAsync(j => j.Id == active && j.State != JobState.Succeeded
+                && j.State != JobState.Failed && j.State != JobState.Cancelled, cancellationToken))
+        {
+            return null;
+        }
+
+        var job = new JobRecord
+        {
+            SessionId = session.Id,
+            OwnerId = session.OwnerId,
+            Kind = kind,
+            OptionsJson = optionsJson,
+            ProgressJson = new JobProgress { Phase = "queued" }.ToJson(),
+        };
+        db.Add(job);
+        session.ActiveJobId = job.Id;
+        session.UpdatedAt = DateTime.UtcNow;
+        session.State = kind == JobKind.Scan ? WorkspaceState.Scanning : WorkspaceState.Converting;
+        await db.SaveChangesAsync(cancellationToken);
+
+        job.HangfireJobId = queue.Enqueue<WorkspaceJobRunner>(r => r.RunAsync(job.Id, CancellationToken.None));
+        await db.SaveChangesAsync(cancellationToken);
+        return job;
+    }
+}

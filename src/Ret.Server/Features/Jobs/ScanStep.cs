@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Ret.Conversion.Conversion;
+using Ret.Conversion.Safety;
+using Ret.Conversion.Scanning;
+using Ret.Server.Domain;
+using Ret.Server.Features.Workspace;
+using Ret.Server.Infrastructure.Persistence;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>Scans a session's uploaded files (nested archives, grouping, record detection) and stores the report
+/// as <c>scan.json</c>. Re-running simply overwrites the report.</summary>
+public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptions<WorkspaceOptions> options)
+{
+    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
+    {
+        var input = storage.InputDir(session.Id);
+        if (!Directory.Exists(input) || !Directory.EnumerateFiles(input).Any())
+        {
+            throw new JobInputException("There are no uploaded files to scan.");
+        }
+
+        var totalBytes = WorkspaceStorage.SizeOf(input);
+        var clock = Stopwatch.StartNew();
+        var temp = storage.NewTempDir("scan");
+        try
+        {
+            var progress = new DelegateProgress<ScanProgress>(p => pump.Report(new JobProgress
+            {
+                Phase = "scanning",
+                FilesDone = p.XmlFiles,
+                BytesDone = p.Bytes,
+                BytesTotal = Math.Max(totalBytes, p.Bytes),
+                CurrentFile = p.CurrentPath,
+                MbPerSecond = Rates.MegabytesPerSecond(p.Bytes, clock.Elapsed),
+                Percent = Rates.Percent(p.Bytes, Math.Max(totalBytes, p.Bytes), cap: 99),
+            }));
+            var report = await ArchiveScanner.ScanAsync(input, new ScanOptions
+            {
+                TempDirectory = temp,
+                InputName = session.Name,
+                Limits = SafetyLimits.Default with { MaxArchiveDepth = options.Value.MaxArchiveDepth },
+            }, progress, ct);
+
+            await WorkspaceStorage.WriteAtomicAsync(storage.ScanFile(session.Id), RetJsonContext.Serialize(report), ct);
+            session.HasScan = true;
+            session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
+            await db.SaveChangesAsync(ct);
+
+            return new JobProgress
+            {
+                Phase = "done",
+                FilesDone = report.XmlFileCount,
+                FilesTotal = report.XmlFileCount,
+                BytesDone = totalBytes,
+                BytesTotal = totalBytes,
+                Errors = report.RejectedCount,
+                MbPerSecond = Rates.MegabytesPerSecond(totalBytes, clock.Elapsed),
+                Percent = 100,
+            };
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    internal static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // housekeeping removes what is left
+        }
+    }
+}
+
+internal static class Rates
+{
+    public static double? MegabytesPerSecond(long bytes, TimeSpan elapsed)
+        => elapsed.TotalSeconds < 0.05 ? null : Math.Round(bytes / 1_000_000.0 / elapsed.TotalSeconds, 1);
+
+    public static double Percent(long done, long total, double cap = 100)
+        => total <= 0 ? 0 : Math.Min(cap, Math.Round(100.0 * done / total, 1));
+
+    public static double? Eta(long done, long total, TimeSpan elapsed)
+    {
+        if (done <= 0 || total <= done || elapsed.TotalSeconds < 0.5)
+        {
+            return null;
+        }
+
+        return Math.Round(elapsed.TotalSeconds * (total - done) / done, 0);
+    }
+}

@@ -1,0 +1,140 @@
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Ret.Server.Domain;
+using Ret.Server.Features.Workspace;
+using Ret.Server.Infrastructure.Persistence;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>The Hangfire entry point of every workspace job. It carries only the job id; everything else is read
+/// from the database, so a re-run after a crash starts from the same facts. Each step is idempotent (outputs go to
+/// a fresh temporary folder and are renamed into place; database changes are one transaction), so running a job
+/// twice never duplicates rows or exposes a half-written file.</summary>
+public sealed class WorkspaceJobRunner(
+    IServiceScopeFactory scopes,
+    RetDbContext db,
+    ScanStep scan,
+    ConvertStep convert,
+    JobScheduler scheduler,
+    ILogger<WorkspaceJobRunner> logger)
+{
+    /// <summary>No automatic retries: a failure caused by the data would fail again; the user retries explicitly.
+    /// Jobs interrupted by a shutdown or crash are not failures: Hangfire hands them back to the queue.</summary>
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("Workspace job {0}")]
+    public async Task RunAsync(Guid jobId, CancellationToken shutdown)
+    {
+        var job = await db.Set<JobRecord>().FirstOrDefaultAsync(j => j.Id == jobId, shutdown);
+        if (job is null || job.IsTerminal)
+        {
+            return; // deleted with its session, or already finished (a duplicate delivery)
+        }
+
+        var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == job.SessionId, shutdown);
+        if (session is null)
+        {
+            return;
+        }
+
+        if (job.CancelRequested)
+        {
+            await FinishAsync(job, JobState.Cancelled, null, new JobProgress { Phase = "cancelled" }, shutdown);
+            return;
+        }
+
+        job.State = JobState.Running;
+        job.StartedAt ??= DateTime.UtcNow;
+        job.Attempts++;
+        job.Version++;
+        await db.SaveChangesAsync(shutdown);
+
+        await using var pump = new JobProgressPump(scopes, job.Id, shutdown);
+        try
+        {
+            var final = job.Kind switch
+            {
+                JobKind.Scan => await scan.RunAsync(session, job, pump, pump.Token),
+                JobKind.Convert => await convert.RunAsync(session, job, pump, pump.Token),
+                _ => throw new InvalidOperationException($"Unknown job kind {job.Kind}."),
+            };
+            await FinishAsync(job, JobState.Succeeded, null, final, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (pump.CancelledByUser)
+        {
+            await FinishAsync(job, JobState.Cancelled, null, pump.Latest with { Phase = "cancelled" }, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            // Server shutting down: hand the job back (Hangfire re-queues it); the re-run starts clean.
+            await db.Set<JobRecord>().Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, JobState.Queued)
+                .SetProperty(j => j.ProgressJson, new JobProgress { Phase = "interrupted — will resume" }.ToJson())
+                .SetProperty(j => j.Version, j => j.Version + 1), CancellationToken.None);
+            throw;
+        }
+        catch (JobInputException ex)
+        {
+            logger.LogWarning("Job {JobId} ({Kind}) failed: {Reason}", job.Id, job.Kind, ex.Message);
+            await FinishAsync(job, JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" }, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogError(ex, "Job {JobId} ({Kind}) failed unexpectedly", job.Id, job.Kind);
+            await FinishAsync(job, JobState.Failed, "The job failed because of an internal error. Retry it; if it fails again, tell an administrator.",
+                pump.Latest with { Phase = "failed" }, CancellationToken.None);
+        }
+    }
+
+    private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var fresh = await db.Set<JobRecord>().FirstAsync(j => j.Id == job.Id, ct);
+        fresh.State = state;
+        fresh.Error = error;
+        fresh.FinishedAt = DateTime.UtcNow;
+        fresh.ProgressJson = (state == JobState.Succeeded ? progress with { Percent = 100, Phase = "done", EtaSeconds = 0 } : progress).ToJson();
+        fresh.Version++;
+        await ReleaseSessionAsync(db, fresh, ct);
+        await db.SaveChangesAsync(ct);
+
+        // Files that arrived while this job ran are scanned now.
+        var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == fresh.SessionId, ct);
+        if (session is { RescanRequested: true, ActiveJobId: null })
+        {
+            session.RescanRequested = false;
+            await db.SaveChangesAsync(ct);
+            await scheduler.EnqueueAsync(session, JobKind.Scan, null, ct);
+        }
+    }
+
+    /// <summary>Clears the session's active job and sets its state from how the job ended.</summary>
+    internal static async Task ReleaseSessionAsync(RetDbContext db, JobRecord job, CancellationToken ct)
+    {
+        var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == job.SessionId, ct);
+        if (session is null)
+        {
+            return;
+        }
+
+        if (session.ActiveJobId == job.Id)
+        {
+            session.ActiveJobId = null;
+        }
+
+        session.LastJobId = job.Id;
+        session.UpdatedAt = DateTime.UtcNow;
+        session.State = (job.Kind, job.State) switch
+        {
+            (JobKind.Scan, JobState.Succeeded) => WorkspaceState.Scanned,
+            (JobKind.Convert, JobState.Succeeded) => WorkspaceState.Converted,
+            (_, JobState.Failed) => WorkspaceState.Failed,
+            _ => session.CurrentConversionId is not null ? WorkspaceState.Converted
+                : session.HasScan ? WorkspaceState.Scanned
+                : session.FileCount > 0 ? WorkspaceState.Uploading : WorkspaceState.Empty,
+        };
+    }
+}
+
+/// <summary>A job failed because of its input (a cap reached, nothing to convert, a bad option) — the message is
+/// for the user.</summary>
+public sealed class JobInputException(string message) : Exception(message);

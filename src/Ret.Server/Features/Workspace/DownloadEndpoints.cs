@@ -1,0 +1,242 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Net.Http.Headers;
+using Ret.Conversion.Conversion;
+using Ret.Server.Domain;
+using Ret.Server.Features.Jobs;
+using Ret.Server.Features.Workspace.Tables;
+using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Security;
+
+namespace Ret.Server.Features.Workspace;
+
+/// <summary>Downloads of tables (CSV or XLSX, original or modified), groups and everything (ZIP with manifest.json),
+/// and the patch log. Browsers use one-time tickets (navigation cannot carry the bearer header); API clients may
+/// fetch the same resources directly with their header.</summary>
+internal static class DownloadEndpoints
+{
+    private static readonly TimeSpan TicketLifetime = TimeSpan.FromSeconds(60);
+
+    public sealed record DownloadRequest(string? Kind, string? Table, string? Group, string? Format, string? Version);
+
+    public static async Task<IResult> CreateTicketAsync(Guid id, DownloadRequest request, HttpContext http, WorkspaceSessions sessions,
+        RetDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var problem = Validate(request);
+        if (problem is not null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["download"] = [problem] });
+        }
+
+        var session = await sessions.FindAsync(http.User, id, ct);
+        if (session is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var ticket = SecretToken.New();
+        var expires = clock.GetUtcNow().UtcDateTime.Add(TicketLifetime);
+        db.Add(new DownloadTicket
+        {
+            Id = SecretToken.Hash(ticket),
+            OwnerId = session.OwnerId,
+            SessionId = session.Id,
+            RequestJson = JsonSerializer.Serialize(request, JobProgress.Json),
+            ExpiresAt = expires,
+        });
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created((string?)null, new { url = $"/api/downloads/{ticket}", expiresAt = expires });
+    }
+
+    /// <summary>Redeems a ticket: single use (claimed with a conditional update), unexpired, then streams.</summary>
+    public static async Task RedeemAsync(string ticket, HttpContext http, RetDbContext db, SessionTables tables, WorkspaceStorage storage,
+        TimeProvider clock, CancellationToken ct)
+    {
+        if (!SecretToken.LooksValid(ticket))
+        {
+            await NotFoundAsync(http, "This download link is invalid or has expired.");
+            return;
+        }
+
+        var hash = SecretToken.Hash(ticket);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var claimed = await db.Set<DownloadTicket>().Where(t => t.Id == hash && t.UsedAt == null && t.ExpiresAt > now)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), ct);
+        var row = claimed == 1 ? await db.Set<DownloadTicket>().AsNoTracking().FirstOrDefaultAsync(t => t.Id == hash, ct) : null;
+        var session = row is null ? null
+            : await db.Set<WorkspaceSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == row.SessionId && s.OwnerId == row.OwnerId, ct);
+        if (row is null || session is null)
+        {
+            await NotFoundAsync(http, "This download link is invalid or has expired.");
+            return;
+        }
+
+        var request = JsonSerializer.Deserialize<DownloadRequest>(row.RequestJson, JobProgress.Json)!;
+        await WriteAsync(http, session, request, db, tables, storage, ct);
+    }
+
+    public static async Task DirectTableAsync(Guid id, string table, string? format, string? version, HttpContext http,
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("table", table, null, format, version), http, sessions, db, tables, storage, ct);
+
+    public static async Task DirectGroupAsync(Guid id, string group, string? format, string? version, HttpContext http,
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("group", null, group, format, version), http, sessions, db, tables, storage, ct);
+
+    public static async Task DirectAllAsync(Guid id, string? format, string? version, HttpContext http,
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("all", null, null, format, version), http, sessions, db, tables, storage, ct);
+
+    private static async Task DirectAsync(Guid id, DownloadRequest request, HttpContext http, WorkspaceSessions sessions, RetDbContext db,
+        SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+    {
+        var problem = Validate(request);
+        var session = problem is null ? await sessions.FindAsync(http.User, id, ct) : null;
+        if (problem is not null)
+        {
+            await TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["download"] = [problem] }).ExecuteAsync(http);
+            return;
+        }
+
+        if (session is null)
+        {
+            await NotFoundAsync(http, "Session not found.");
+            return;
+        }
+
+        await WriteAsync(http, session, request, db, tables, storage, ct);
+    }
+
+    private static string? Validate(DownloadRequest r)
+    {
+        var kind = r.Kind?.ToLowerInvariant();
+        var format = r.Format?.ToLowerInvariant();
+        return kind switch
+        {
+            "table" when string.IsNullOrWhiteSpace(r.Table) => "Name the table.",
+            "group" when string.IsNullOrWhiteSpace(r.Group) => "Name the group.",
+            "table" or "group" or "all" when format is not (null or "csv" or "xlsx") => "Use format csv or xlsx.",
+            "patches" when format is not (null or "csv" or "json") => "Use format csv or json for the patch log.",
+            "table" or "group" or "all" or "patches" when r.Version?.ToLowerInvariant() is not (null or "original" or "modified")
+                => "Use version original or modified.",
+            "table" or "group" or "all" or "patches" => null,
+            _ => "Use kind table, group, all or patches.",
+        };
+    }
+
+    private static async Task WriteAsync(HttpContext http, WorkspaceSession session, DownloadRequest request, RetDbContext db,
+        SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+    {
+        var kind = request.Kind!.ToLowerInvariant();
+        if (kind == "patches")
+        {
+            var entries = await TableEndpoints.PatchLogAsync(db, session.Id, ct);
+            var json = string.Equals(request.Format, "json", StringComparison.OrdinalIgnoreCase);
+            var bytes = Encoding.UTF8.GetBytes(json ? JsonSerializer.Serialize(entries, JobProgress.Json) : TableEndpoints.PatchLogCsv(entries));
+            SetAttachment(http, json ? "application/json" : "text/csv; charset=utf-8", $"{session.Name}-patch-log.{(json ? "json" : "csv")}");
+            await http.Response.Body.WriteAsync(bytes, ct);
+            return;
+        }
+
+        if (session.CurrentConversionId is not { } conversionId)
+        {
+            await NotFoundAsync(http, "This session has no converted tables yet.");
+            return;
+        }
+
+        var job = await db.Set<JobRecord>().AsNoTracking().FirstOrDefaultAsync(j => j.Id == conversionId, ct);
+        var chosen = ConvertJobOptions.FromJson(job?.OptionsJson);
+        var xlsx = (request.Format ?? chosen.Format).Equals("xlsx", StringComparison.OrdinalIgnoreCase);
+        var version = string.Equals(request.Version, "original", StringComparison.OrdinalIgnoreCase) ? TableVersion.Original : TableVersion.Modified;
+        var csv = new CsvExportOptions(chosen.NeutraliseFormulas, chosen.Bom);
+        var store = tables.Open(session.Id);
+        var all = await store.ListTablesAsync(ct);
+
+        if (kind == "table")
+        {
+            var table = all.FirstOrDefault(t => t.Name == request.Table);
+            if (table is null || (version == TableVersion.Original && !table.HasOriginal))
+            {
+                await NotFoundAsync(http, "Table not found.");
+                return;
+            }
+
+            SetAttachment(http, xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
+                table.Name + (xlsx ? ".xlsx" : ".csv"));
+            await WriteTableAsync(store, table.Name, version, xlsx, csv, http.Response.Body, ct);
+            return;
+        }
+
+        var selected = kind == "group"
+            ? all.Where(t => string.Equals(t.Group, request.Group, StringComparison.OrdinalIgnoreCase)).ToList()
+            : all.ToList();
+        if (selected.Count == 0)
+        {
+            await NotFoundAsync(http, "Group not found.");
+            return;
+        }
+
+        SetAttachment(http, "application/zip", (kind == "group" ? selected[0].Group : session.Name) + ".zip");
+        // ZipArchive writes its central directory synchronously when disposed.
+        if (http.Features.Get<IHttpBodyControlFeature>() is { } body)
+        {
+            body.AllowSynchronousIO = true;
+        }
+
+        using var zip = new ZipArchive(http.Response.Body, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var table in selected)
+        {
+            if (version == TableVersion.Original && !table.HasOriginal)
+            {
+                continue;
+            }
+
+            var entry = zip.CreateEntry(SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv"), xlsx ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
+            await using var stream = entry.Open();
+            await WriteTableAsync(store, table.Name, version, xlsx, csv, stream, ct);
+        }
+
+        var manifest = Path.Combine(storage.RunDir(session.Id, conversionId), Converter.ManifestFileName);
+        if (kind == "all" && File.Exists(manifest))
+        {
+            var entry = zip.CreateEntry(Converter.ManifestFileName, CompressionLevel.Fastest);
+            await using var stream = entry.Open();
+            await using var source = File.OpenRead(manifest);
+            await source.CopyToAsync(stream, ct);
+        }
+    }
+
+    private static async Task WriteTableAsync(SessionTableStore store, string table, TableVersion version, bool xlsx, CsvExportOptions csv,
+        Stream output, CancellationToken ct)
+    {
+        var result = xlsx
+            ? await store.WriteXlsxAsync(table, version, output, ct)
+            : await store.WriteCsvAsync(table, version, output, csv, ct);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Export of {table} failed: {string.Join("; ", result.Problems)}");
+        }
+    }
+
+    private static void SetAttachment(HttpContext http, string contentType, string fileName)
+    {
+        http.Response.ContentType = contentType;
+        http.Response.Headers.CacheControl = "no-store";
+        var header = new ContentDispositionHeaderValue("attachment");
+        header.SetHttpFileName(fileName); // ASCII fallback + RFC 5987 filename*
+        http.Response.Headers.ContentDisposition = header.ToString();
+    }
+
+    private static string SafeEntryName(string name)
+    {
+        var chars = name.Select(c => char.IsControl(c) || c is '/' or '\\' or ':' or '*' or '?' or '"' or '<' or '>' or '|' ? '_' : c).ToArray();
+        var safe = new string(chars).Trim('.', ' ');
+        return safe.Length == 0 ? "table" : safe;
+    }
+
+    private static Task NotFoundAsync(HttpContext http, string title)
+        => TypedResults.Problem(statusCode: 404, title: title).ExecuteAsync(http);
+}

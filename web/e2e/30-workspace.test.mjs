@@ -1,0 +1,222 @@
+// Issue 5 — the Workspace journey in the browser: a generated nested export is uploaded (tus), scanned,
+// converted (live progress over SSE, surviving a reload), previewed, edited, undone and downloaded through a
+// one-time ticket, with a screenshot of each step. Needs a server implementing docs/api/workspace.md
+// (RET_E2E_BASE_URL; e2e/fakes/workspace-fake.mjs is a stand-in for developing the SPA).
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createUser, launchBrowser, newPage, screenshot, signInUi, uniqueName } from './support.mjs'
+import { nestedExport } from './fixtures.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const PEER_DIR = process.env.RET_E2E_PEER_DIR ?? join(here, '..', '..', '..', 'shared', 'data', 'peer-examples')
+const LONG = 120_000
+const EDITED = 'Edited by the journey <b>&</b>'
+
+let browser
+let account
+let sessionPath
+let journeyDone = false
+const fixture = nestedExport()
+const work = mkdtempSync(join(tmpdir(), 'ret-e2e-'))
+const exportFile = join(work, fixture.name)
+writeFileSync(exportFile, fixture.buffer)
+
+before(async () => {
+  browser = await launchBrowser()
+  account = await createUser(uniqueName('ws'), 'Workspace-journey-passphrase-1!')
+})
+after(async () => {
+  await browser?.close()
+})
+
+async function withPage(fn, options) {
+  const { context, page, pageErrors } = await newPage(browser, options)
+  try {
+    await fn(page)
+    assert.deepEqual(pageErrors.map(String), [], 'no uncaught errors in the page')
+  } finally {
+    await context.close()
+  }
+}
+
+/** Index (0-based, data columns only) of a header in the preview grid. */
+async function columnIndex(page, name) {
+  const headers = await page.locator('[data-testid=preview-grid] [role=columnheader][aria-colindex]').allInnerTexts()
+  const i = headers.map((h) => h.trim()).indexOf(name)
+  assert.ok(i >= 0, `column ${name} in ${headers.join(', ')}`)
+  return i
+}
+
+async function downloadText(page, buttonName) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: LONG }), page.getByRole('button', { name: buttonName, exact: true }).click()])
+  const file = await download.path()
+  return { name: download.suggestedFilename(), text: readFileSync(file, 'utf8') }
+}
+
+async function confirm(page, label) {
+  const dialog = page.getByTestId('confirm-dialog')
+  await dialog.waitFor()
+  await dialog.getByRole('button', { name: label }).click()
+  await dialog.waitFor({ state: 'detached' })
+}
+
+test('workspace journey: upload → scan → convert → preview → edit → download → undo', { timeout: 5 * 60_000 }, async () => {
+  await withPage(async (page) => {
+    await signInUi(page, account.username, account.password)
+    await page.goto('/app')
+    await page.getByTestId('workspace-empty').waitFor()
+    await screenshot(page, 'ws-01-empty')
+
+    await page.getByTestId('workspace-empty').getByRole('button', { name: 'New session' }).click()
+    await page.waitForURL(/\/app\/sessions\/[\w-]+$/)
+    sessionPath = new URL(page.url()).pathname
+
+    // 1. upload (tus) — the hidden input behind the drop zone
+    await page.getByTestId('file-input').setInputFiles(exportFile)
+    await page.locator('.upload-item[data-state=done]').waitFor({ timeout: LONG })
+    await screenshot(page, 'ws-02-uploaded')
+
+    // 2. the scan runs by itself and shows the groups
+    const groups = page.getByTestId('group-table')
+    await groups.waitFor({ timeout: LONG })
+    for (const g of fixture.expected.groups) await groups.getByRole('checkbox', { name: `Convert ${g}` }).waitFor()
+    const cards = await page.getByTestId('scan-summary').innerText()
+    assert.match(cards, /Skipped\s*1/i, 'readme.txt is skipped')
+    await screenshot(page, 'ws-03-scanned')
+
+    // 3. convert; reload while it runs: the progress reconnects
+    await page.getByRole('button', { name: 'Convert' }).click()
+    await page.locator('[data-testid=job-progress][data-kind=convert]').waitFor({ timeout: LONG })
+    await page.reload()
+    const progress = page.locator('[data-testid=job-progress][data-kind=convert][data-state=succeeded]')
+    await progress.waitFor({ timeout: LONG })
+    assert.equal(await progress.getByRole('progressbar').getAttribute('aria-valuenow'), '100')
+    await page.getByTestId('results-table').waitFor({ timeout: LONG })
+    await screenshot(page, 'ws-04-converted')
+
+    // 4. results and preview
+    const results = page.getByTestId('results-table')
+    const termRow = results.getByRole('row').filter({ hasText: 'AR_PAYMENT_TERM' }).first()
+    await termRow.waitFor()
+    const tableName = (await termRow.locator('td').first().innerText()).split('\n')[0].trim()
+    assert.match(await termRow.innerText(), new RegExp(`\\b${fixture.expected.termRows}\\b`), 'row count of the payment terms')
+    await page.getByRole('button', { name: `Preview ${tableName}` }).click()
+    const grid = page.getByTestId('preview-grid')
+    await grid.waitFor()
+    const nameCol = await columnIndex(page, 'NAME')
+    const cell = grid.locator(`[data-cell="0:${nameCol}"]`)
+    await cell.waitFor()
+    const original = (await cell.innerText()).trim()
+    assert.ok(original.length > 0)
+    await screenshot(page, 'ws-05-preview')
+
+    // 5. edit one cell, save as one batch
+    await page.getByRole('button', { name: 'Edit mode' }).click()
+    await cell.dblclick()
+    const editor = grid.getByRole('textbox', { name: /^Edit NAME/ })
+    await editor.fill(EDITED)
+    await editor.press('Enter')
+    await page.getByTestId('pending-count').filter({ hasText: '1 pending change' }).waitFor()
+    await screenshot(page, 'ws-06-pending-edit')
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByText(/Saved 1 change/).waitFor()
+    await grid.locator(`[data-cell="0:${nameCol}"]`).filter({ hasText: EDITED }).waitFor()
+    assert.equal(await grid.locator('b').count(), 0, 'cell text is never rendered as HTML')
+    await results.getByText('modified').first().waitFor()
+    await screenshot(page, 'ws-07-saved')
+
+    // 6. download the modified table (ticket → navigation) and check its content
+    const modified = await downloadText(page, `Download ${tableName} as CSV`)
+    assert.match(modified.name, /\.csv$/)
+    assert.ok(modified.text.includes('Edited by the journey <b>&</b>'), 'the download has the edited value')
+    assert.ok(modified.text.split(/\r?\n/)[0].includes('NAME'), 'header row')
+    const originalCsv = await downloadText(page, `Download the original ${tableName} as CSV`)
+    assert.ok(!originalCsv.text.includes('Edited by the journey'), 'the original is kept')
+
+    // 7. undo the edit (asks first), then the download is back to the original
+    await page.getByRole('button', { name: 'Undo last edit' }).click()
+    await confirm(page, 'Undo')
+    await page.getByText('The last edit was undone.').waitFor()
+    await grid.locator(`[data-cell="0:${nameCol}"]`).filter({ hasText: original }).waitFor()
+    const undone = await downloadText(page, `Download ${tableName} as CSV`)
+    assert.ok(!undone.text.includes('Edited by the journey'), 'the edit is gone after undo')
+    assert.ok(undone.text.includes(original))
+    await screenshot(page, 'ws-08-undone')
+
+    // 8. the patch log lists the edit and the undo
+    await page.getByRole('button', { name: 'Patch log' }).last().click()
+    await page.getByTestId('patch-log').getByText(EDITED, { exact: false }).first().waitFor()
+    await screenshot(page, 'ws-09-patch-log')
+    journeyDone = true
+  })
+})
+
+test('the workspace in the dark theme and on a 768 px tablet', { timeout: 2 * 60_000 }, async (t) => {
+  if (!journeyDone) return t.skip('needs the journey above')
+  for (const [name, options] of [
+    ['ws-10-dark', { colorScheme: 'dark' }],
+    ['ws-11-tablet', { viewport: { width: 768, height: 1024 } }],
+    ['ws-12-tablet-dark', { colorScheme: 'dark', viewport: { width: 768, height: 1024 } }],
+  ]) {
+    await withPage(async (page) => {
+      await signInUi(page, account.username, account.password)
+      await page.goto(sessionPath)
+      await page.getByTestId('results-table').waitFor({ timeout: LONG })
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+      assert.ok(overflow <= 1, `no horizontal page scroll (${overflow}px)`)
+      await page.getByRole('button', { name: /^Preview / }).first().click()
+      await page.getByTestId('preview-grid').waitFor()
+      await screenshot(page, name)
+    }, options)
+  }
+})
+
+test('history lists the session; rename inline and reopen', { timeout: 2 * 60_000 }, async (t) => {
+  if (!journeyDone) return t.skip('needs the journey above')
+  await withPage(async (page) => {
+    await signInUi(page, account.username, account.password)
+    await page.goto('/history')
+    const table = page.getByTestId('history-table')
+    await table.waitFor()
+    const renamed = uniqueName('Journey export')
+    await table.getByRole('button', { name: /^Rename / }).first().click()
+    const input = table.getByRole('textbox', { name: /^New name for / })
+    await input.fill(renamed)
+    await input.press('Enter')
+    await table.getByText(renamed).waitFor()
+    await screenshot(page, 'ws-13-history')
+    await table.getByRole('button', { name: `Open ${renamed}` }).click()
+    await page.waitForURL((url) => url.pathname === sessionPath)
+    await page.getByRole('heading', { level: 1, name: renamed }).waitFor()
+  })
+})
+
+test('peer example exports convert end to end', { timeout: 5 * 60_000 }, async (t) => {
+  if (!existsSync(PEER_DIR)) return t.skip(`no peer examples at ${PEER_DIR}`)
+  const zips = readdirSync(PEER_DIR).filter((f) => f.toLowerCase().endsWith('.zip')).map((f) => join(PEER_DIR, f))
+  if (!zips.length) return t.skip(`no ZIP files in ${PEER_DIR}`)
+  await withPage(async (page) => {
+    await signInUi(page, account.username, account.password)
+    await page.goto('/app')
+    await page.getByRole('button', { name: 'New session' }).first().click()
+    await page.waitForURL(/\/app\/sessions\/[\w-]+$/)
+    await page.getByTestId('file-input').setInputFiles(zips)
+    await page.locator('.upload-item[data-state=done]').nth(zips.length - 1).waitFor({ timeout: LONG })
+    await page.getByTestId('group-table').waitFor({ timeout: LONG })
+    // the last upload's scan is the one that counts: wait until no job runs
+    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+    await screenshot(page, 'ws-peer-01-scanned')
+    await page.getByRole('button', { name: 'Convert' }).click()
+    await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
+    const rows = page.getByTestId('results-table').locator('tbody tr')
+    await rows.first().waitFor()
+    assert.ok((await rows.count()) >= 1)
+    await page.getByRole('button', { name: /^Preview / }).first().click()
+    await page.getByTestId('preview-grid').locator('[data-cell="0:0"]').waitFor({ timeout: LONG })
+    await screenshot(page, 'ws-peer-02-preview')
+  })
+})
