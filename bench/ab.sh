@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interleaved same-session A/B: a baseline build vs this checkout, RUNS alternating runs each (both see the same
 # machine load), medians of wall, CPU (user+sys) and peak RSS. Inputs from bench/run.sh (bench/data). Baseline:
-#   rm -rf /tmp/ret-base && mkdir /tmp/ret-base && git archive HEAD | tar -x -C /tmp/ret-base \
+#   rm -rf /tmp/ret-base && mkdir /tmp/ret-base && git archive <BASELINE-COMMIT> | tar -x -C /tmp/ret-base \
 #     && dotnet build -c Release /tmp/ret-base/src/Ret.Cli/Ret.Cli.csproj
 #   dotnet build -c Release src/Ret.Cli/Ret.Cli.csproj && RUNS=5 bench/ab.sh   (BASE_CLI=… to point elsewhere)
 set -u
