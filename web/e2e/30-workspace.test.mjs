@@ -202,8 +202,12 @@ test('peer example exports convert end to end', { timeout: 5 * 60_000 }, async (
   await withPage(async (page) => {
     await signInUi(page, account.username, account.password)
     await page.goto('/app')
+    // /app opens this user's most recent session first: wait for it, so the new one is not confused with it
+    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
+    const previous = page.url()
     await page.getByRole('button', { name: 'New session' }).first().click()
-    await page.waitForURL(/\/app\/sessions\/[\w-]+$/)
+    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+    await page.getByTestId('upload-zone').and(page.locator(':enabled')).waitFor({ timeout: LONG })
     await page.getByTestId('file-input').setInputFiles(zips)
     await page.locator('.upload-item[data-state=done]').nth(zips.length - 1).waitFor({ timeout: LONG })
     await page.getByTestId('group-table').waitFor({ timeout: LONG })

@@ -235,7 +235,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
     private static async Task WaitForStateAsync(HttpClient http, string session, string state)
     {
         string? last = null;
-        for (var i = 0; i < 300; i++)
+        for (var i = 0; i < 1200; i++)
         {
             using var doc = await JsonAsync(http, $"/api/workspace/sessions/{session}");
             last = doc.RootElement.GetProperty("state").GetString();

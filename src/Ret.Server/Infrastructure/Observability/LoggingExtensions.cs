@@ -11,7 +11,8 @@ public static class LoggingExtensions
     public static WebApplicationBuilder AddRetLogging(this WebApplicationBuilder builder)
     {
         var json = !builder.Environment.IsDevelopment() && builder.Configuration.GetValue("Logging:Console:Json", true);
-        builder.Services.AddSerilog((services, config) =>
+        // preserveStaticLogger: each host (several in one test process) keeps its own logger; nothing global is replaced.
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, config) =>
         {
             config
                 .ReadFrom.Configuration(builder.Configuration)
@@ -38,6 +39,7 @@ public static class LoggingExtensions
     {
         app.UseSerilogRequestLogging(o =>
         {
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>(); // this host's logger, not the static one
             o.MessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
             o.GetLevel = (ctx, _, ex) => ex is not null || ctx.Response.StatusCode >= 500
                 ? LogEventLevel.Error

@@ -1,0 +1,167 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Ret.Server.Tests.Infrastructure;
+
+namespace Ret.Server.Tests.Workspace;
+
+/// <summary>SECURITY-CHECKLIST 20: SIGKILL during a conversion — after a restart the job re-runs and the result is
+/// byte-identical to a clean run; no partial output is ever served.</summary>
+public sealed class ConversionCrashTests : IDisposable
+{
+    private const string Initial = "crash-test-initial-pass";
+    private const string Changed = "crash-test-changed-passphrase";
+    private readonly string _runtime = Path.Combine(Path.GetTempPath(), "ret-tests", "crash-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_runtime, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Killed_conversion_reruns_after_restart_with_identical_output()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_ADMIN_PASSWORD"] = Initial,
+            ["Workspace__ConversionThreads"] = "1",
+        };
+        var export = LargeExport();
+
+        await using var first = ServerProcess.Start(environment);
+        Assert.True(await first.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), first.Output);
+        using var http1 = await SignInAsync(first.BaseAddress, Initial, change: true);
+        var reference = await UploadAndScanAsync(http1, export, "reference");
+        var crashed = await UploadAndScanAsync(http1, export, "crashed");
+
+        // A clean conversion to compare with.
+        await ConvertAsync(http1, reference);
+        await WaitForStateAsync(http1, reference, "converted");
+        var expected = await DownloadTableAsync(http1, reference);
+
+        // Start the second one and kill the server while it runs.
+        var job = await ConvertAsync(http1, crashed);
+        await WaitForJobStateAsync(http1, job, "running");
+        await Task.Delay(300);
+        await first.KillAsync();
+
+        await using var second = ServerProcess.Start(environment);
+        Assert.True(await second.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), second.Output);
+        using var http2 = await SignInAsync(second.BaseAddress, Changed, change: false);
+        await WaitForStateAsync(http2, crashed, "converted");
+
+        Assert.Contains("left running by a previous process", second.Output, StringComparison.Ordinal); // it really was mid-job
+        var actual = await DownloadTableAsync(http2, crashed);
+        Assert.Equal(expected, actual);
+        var runs = Directory.GetDirectories(Path.Combine(_runtime, "storage", "workspace", Guid.Parse(crashed).ToString("N"), "runs"));
+        Assert.DoesNotContain(runs, r => r.EndsWith(".partial", StringComparison.Ordinal));
+    }
+
+    private static async Task<HttpClient> SignInAsync(Uri baseAddress, string password, bool change)
+    {
+        var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add("X-RET-CSRF", "1");
+        var login = await http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password });
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var token = (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (change)
+        {
+            var changed = await http.PostAsJsonAsync("/api/auth/change-password", new { currentPassword = password, newPassword = Changed });
+            Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+            token = (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString();
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return http;
+    }
+
+    private static async Task<string> UploadAndScanAsync(HttpClient http, byte[] export, string name)
+    {
+        var created = await http.PostAsJsonAsync("/api/workspace/sessions", new { name });
+        var session = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/AR_INVOICE.zip", new ByteArrayContent(export))).StatusCode);
+        await WaitForStateAsync(http, session, "scanned");
+        return session;
+    }
+
+    private static async Task<string> ConvertAsync(HttpClient http, string session)
+    {
+        var response = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task<byte[]> DownloadTableAsync(HttpClient http, string session)
+    {
+        var response = await http.GetAsync($"/api/workspace/sessions/{session}/tables/AR_INVOICE/download?format=csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static async Task WaitForStateAsync(HttpClient http, string session, string state)
+    {
+        for (var i = 0; i < 1200; i++)
+        {
+            var doc = await http.GetFromJsonAsync<JsonElement>($"/api/workspace/sessions/{session}");
+            if (doc.GetProperty("state").GetString() == state && doc.GetProperty("activeJob").ValueKind == JsonValueKind.Null)
+            {
+                return;
+            }
+
+            Assert.NotEqual("failed", doc.GetProperty("state").GetString());
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"session {session} never reached {state}");
+    }
+
+    private static async Task WaitForJobStateAsync(HttpClient http, string job, string state)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var doc = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{job}");
+            if (doc.GetProperty("state").GetString() == state)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"job {job} never reached {state}");
+    }
+
+    /// <summary>AR_INVOICE.zip with 4 XML files of 40,000 invoices each: enough work to be killed mid-way.</summary>
+    private static byte[] LargeExport()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            for (var file = 0; file < 4; file++)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry($"invoices_{file}.xml", CompressionLevel.Fastest).Open(), Encoding.UTF8);
+                writer.Write("<Export>");
+                for (var i = 0; i < 40_000; i++)
+                {
+                    var n = (file * 40_000) + i;
+                    writer.Write($"<Invoice id=\"{n}\"><Number>INV-{n:D7}</Number><Amount>{n % 997}.{n % 100:D2}</Amount><Customer><Name>Customer {n % 311}</Name><City>City {n % 17}</City></Customer></Invoice>");
+                }
+
+                writer.Write("</Export>");
+            }
+        }
+
+        return buffer.ToArray();
+    }
+}
