@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Ret.Server.Tests.Infrastructure;
 
 namespace Ret.Server.Tests.Workspace;
@@ -211,6 +213,27 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
 
         Assert.False(Directory.Exists(folder));
         Assert.Equal(HttpStatusCode.NotFound, (await user.Client.GetAsync($"/api/workspace/sessions/{session}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Retention_deletes_sessions_past_their_expiry_and_keeps_active_ones()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var old = await ConvertedSessionAsync(user.Client);
+        var fresh = await CreateSessionAsync(user.Client, "fresh");
+        using (var scope = factory.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
+            var id = Guid.Parse(old);
+            await db.Set<Ret.Server.Domain.WorkspaceSession>().Where(s => s.Id == id)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+            var removed = await scope.ServiceProvider.GetRequiredService<Ret.Server.Features.Workspace.WorkspaceRetentionJob>().RunAsync(CancellationToken.None);
+            Assert.Equal(1, removed);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await user.Client.GetAsync($"/api/workspace/sessions/{old}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await user.Client.GetAsync($"/api/workspace/sessions/{fresh}")).StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(factory.RuntimeRoot, "storage", "workspace", Guid.Parse(old).ToString("N"))));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------

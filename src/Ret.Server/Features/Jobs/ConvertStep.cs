@@ -59,8 +59,8 @@ public sealed class ConvertStep(
 
         var runDir = storage.RunDir(session.Id, job.Id);
         var partial = runDir + ".partial";
-        ScanStep.TryDelete(partial);   // a previous attempt of this job that died half-way
-        ScanStep.TryDelete(runDir);
+        WorkspaceStorage.TryDeleteDirectory(partial);   // a previous attempt of this job that died half-way
+        WorkspaceStorage.TryDeleteDirectory(runDir);
         var temp = storage.NewTempDir("convert");
         var clock = Stopwatch.StartNew();
         ConversionManifest manifest;
@@ -96,8 +96,8 @@ public sealed class ConvertStep(
         }
         finally
         {
-            ScanStep.TryDelete(temp);
-            ScanStep.TryDelete(partial);
+            WorkspaceStorage.TryDeleteDirectory(temp);
+            WorkspaceStorage.TryDeleteDirectory(partial);
         }
 
         if (manifest.Tables.Count == 0)
@@ -149,7 +149,7 @@ public sealed class ConvertStep(
         {
             if (!string.Equals(old, runDir, StringComparison.Ordinal))
             {
-                ScanStep.TryDelete(old);
+                WorkspaceStorage.TryDeleteDirectory(old);
             }
         }
 

@@ -62,22 +62,7 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptions
         }
         finally
         {
-            TryDelete(temp);
-        }
-    }
-
-    internal static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // housekeeping removes what is left
+            WorkspaceStorage.TryDeleteDirectory(temp);
         }
     }
 }

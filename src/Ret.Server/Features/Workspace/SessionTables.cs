@@ -15,7 +15,7 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
     public async Task ReplaceAllAsync(Guid sessionId, string runDir, ConversionManifest manifest, CancellationToken ct)
     {
         var staging = Path.Combine(runDir, ".tables");
-        ScanFolder.TryDelete(staging);
+        WorkspaceStorage.TryDeleteDirectory(staging);
         Directory.CreateDirectory(staging);
         try
         {
@@ -45,24 +45,7 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
         finally
         {
             await factory.CloseAsync(staging, CancellationToken.None);
-            ScanFolder.TryDelete(staging);
-        }
-    }
-}
-
-internal static class ScanFolder
-{
-    public static void TryDelete(string directory)
-    {
-        try
-        {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
+            WorkspaceStorage.TryDeleteDirectory(staging);
         }
     }
 }

@@ -7,7 +7,8 @@ namespace Ret.Server.Features.Workspace;
 
 /// <summary>Recurring: deletes sessions past their expiry (no activity for the retention period), expired download
 /// tickets and abandoned uploads, and folders no session owns. Idempotent.</summary>
-public sealed class WorkspaceRetentionJob(RetDbContext db, WorkspaceRemover remover, TimeProvider clock, ILogger<WorkspaceRetentionJob> logger)
+public sealed class WorkspaceRetentionJob(RetDbContext db, WorkspaceRemover remover, Uploads.TusUploadStore uploads, TimeProvider clock,
+    ILogger<WorkspaceRetentionJob> logger)
 {
     public const string RecurringId = "workspace-retention";
 
@@ -24,12 +25,15 @@ public sealed class WorkspaceRetentionJob(RetDbContext db, WorkspaceRemover remo
             await remover.DeleteAsync(session, ct);
         }
 
+        var uploadCutoff = now - uploads.Limits.Expiration;
+        var abandoned = uploads.ExpireOlderThan(new DateTimeOffset(uploadCutoff, TimeSpan.Zero));
+        await db.Set<WorkspaceFile>().Where(f => f.State == WorkspaceFileState.Uploading && f.CreatedAt < uploadCutoff).ExecuteDeleteAsync(ct);
         var tickets = await db.Set<DownloadTicket>().Where(t => t.ExpiresAt < now.AddMinutes(-5)).ExecuteDeleteAsync(ct);
         var orphans = await remover.RemoveOrphanFoldersAsync(ct);
-        if (expired.Count + tickets + orphans > 0)
+        if (expired.Count + tickets + orphans + abandoned > 0)
         {
-            logger.LogInformation("Workspace retention removed {Sessions} expired sessions, {Tickets} tickets, {Orphans} orphan folders",
-                expired.Count, tickets, orphans);
+            logger.LogInformation("Workspace retention removed {Sessions} expired sessions, {Uploads} abandoned uploads, {Tickets} tickets, {Orphans} orphan folders",
+                expired.Count, abandoned, tickets, orphans);
         }
 
         return expired.Count;

@@ -62,6 +62,21 @@ public sealed class WorkspaceStorage(RuntimePaths paths)
         return total;
     }
 
+    /// <summary>Best-effort recursive delete of scratch folders; what is left is removed later by housekeeping.</summary>
+    public static void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     public void DeleteSession(Guid sessionId)
     {
         var dir = SessionDir(sessionId);
