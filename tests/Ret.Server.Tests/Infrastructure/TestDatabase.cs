@@ -24,12 +24,29 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, Pooling = false }.ConnectionString;
     }
 
+    /// <summary>Best-effort clean-up: a background worker of the disposed host may reconnect for a moment, so the
+    /// drop is retried; a database that still cannot be dropped is left for the CI machine to discard.</summary>
     public static void DropPostgresDatabase(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        using var connection = new NpgsqlConnection(PostgresServer);
-        connection.Open();
-        using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        command.ExecuteNonQuery();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(PostgresServer);
+                connection.Open();
+                using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+                command.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException) when (attempt < 5)
+            {
+                Thread.Sleep(500 * attempt);
+            }
+            catch (PostgresException)
+            {
+                return;
+            }
+        }
     }
 }
