@@ -27,32 +27,8 @@ internal sealed class ValueClassifier
     {
         var flags = CellFlags.None;
         if (value.IndexOfAny(_quoteTriggers) >= 0) flags |= CellFlags.NeedsQuotes;
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value))
+        if (Output.FormulaGuard.IsFormulaRisk(value))
             flags |= CellFlags.FormulaRisk;
         return flags;
-    }
-
-    /// <summary>Optional sign, digits, optional fraction, optional exponent: <c>-42</c>, <c>+1.5</c>, <c>-1.5E-3</c>.</summary>
-    internal static bool IsPlainNumber(ReadOnlySpan<char> value)
-    {
-        var i = 0;
-        if (i < value.Length && value[i] is '+' or '-') i++;
-        var digits = 0;
-        while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; digits++; }
-        if (i < value.Length && value[i] == '.')
-        {
-            i++;
-            while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; digits++; }
-        }
-        if (digits == 0) return false;
-        if (i < value.Length && value[i] is 'e' or 'E')
-        {
-            i++;
-            if (i < value.Length && value[i] is '+' or '-') i++;
-            var exponent = 0;
-            while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; exponent++; }
-            if (exponent == 0) return false;
-        }
-        return i == value.Length;
     }
 }

@@ -173,7 +173,7 @@ internal static class TableEndpoints
             return "";
         }
 
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _))
+        if (Ret.Conversion.Output.FormulaGuard.IsFormulaRisk(value))
         {
             value = "'" + value;
         }

@@ -59,7 +59,7 @@ internal sealed class CsvExportWriter : IAsyncDisposable
     private void WriteField(string value)
     {
         if (value.Length == 0) return;
-        var neutralise = _options.NeutraliseFormulas && IsFormulaRisk(value);
+        var neutralise = _options.NeutraliseFormulas && Ret.Conversion.Output.FormulaGuard.IsFormulaRisk(value);
         if (value.AsSpan().IndexOfAny(_quoteTriggers.Values) < 0)
         {
             if (neutralise) Append((byte)'\'');
@@ -79,34 +79,6 @@ internal sealed class CsvExportWriter : IAsyncDisposable
         }
         AppendText(rest);
         Append((byte)'"');
-    }
-
-    /// <summary>The engine's rule (<c>ValueClassifier</c>): starts with <c>= + - @</c>, tab or CR and is not a plain number.</summary>
-    internal static bool IsFormulaRisk(ReadOnlySpan<char> value) =>
-        value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !IsPlainNumber(value);
-
-    /// <summary>Optional sign, digits, optional fraction, optional exponent: <c>-42</c>, <c>+1.5</c>, <c>-1.5E-3</c>.</summary>
-    internal static bool IsPlainNumber(ReadOnlySpan<char> value)
-    {
-        var i = 0;
-        if (i < value.Length && value[i] is '+' or '-') i++;
-        var digits = 0;
-        while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; digits++; }
-        if (i < value.Length && value[i] == '.')
-        {
-            i++;
-            while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; digits++; }
-        }
-        if (digits == 0) return false;
-        if (i < value.Length && value[i] is 'e' or 'E')
-        {
-            i++;
-            if (i < value.Length && value[i] is '+' or '-') i++;
-            var exponent = 0;
-            while (i < value.Length && char.IsAsciiDigit(value[i])) { i++; exponent++; }
-            if (exponent == 0) return false;
-        }
-        return i == value.Length;
     }
 
     private void AppendText(ReadOnlySpan<char> text)
