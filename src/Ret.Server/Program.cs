@@ -8,9 +8,11 @@ using Ret.Server.Infrastructure.Email;
 using Ret.Server.Infrastructure.Health;
 using Ret.Server.Infrastructure.Hosting;
 using Ret.Server.Infrastructure.Jobs;
+using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.RateLimiting;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Settings;
 using Ret.Server.Infrastructure.Spa;
 using Ret.Server.Infrastructure.Storage;
 
@@ -20,14 +22,16 @@ try
     var builder = WebApplication.CreateBuilder(args);
 
     builder.AddRetDefaults(args);    // options, logging, errors, request ids, headers, compression, CORS
+    builder.AddDatabaseSettings();   // settings administrators change at run time (stored in the database, override files)
     builder.AddPersistence();        // EF Core on SQLite (default) or PostgreSQL
     builder.AddStorage();            // runtime folders for uploads, outputs and temp files
     builder.AddRetAuth();            // JWT bearer + API keys + console cookie, policies, password hashing, first admin
     builder.AddRetRateLimiting();    // per-IP / per-account limits on credential endpoints, per-user heavy policy
     builder.AddAudit();              // append-only audit log
+    builder.AddOperationsLog();      // what the system reports about itself: job failures, rejections, health, start/stop
     builder.AddEmail();              // SMTP (MailKit) or .eml files in runtime/outbox
     builder.AddAccounts();           // sign-in, sessions, password reset, API keys
-    builder.AddAdminUsers();         // minimal user administration
+    builder.AddAdmin();              // admin console: overview, users, resets, sessions, audit and ops logs, settings
     builder.AddWorkspace();          // upload → scan → convert → preview/edit → download
     builder.AddJobs();               // Hangfire: durable queue, workers, recurring housekeeping
     builder.AddRetHealthChecks();    // liveness, readiness
@@ -41,7 +45,7 @@ try
     await app.PrepareDatabaseAsync();   // migrations, then the first admin account
     app.MapHealthApi();
     app.MapAuthApi();
-    app.MapAdminUsersApi();
+    app.MapAdminApi();
     app.MapWorkspaceApi();              // also /api/jobs and /api/downloads
     app.MapApiDocs();
     app.MapJobsDashboard();

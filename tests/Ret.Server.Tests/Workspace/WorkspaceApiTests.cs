@@ -238,7 +238,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private static async Task<string> ConvertedSessionAsync(HttpClient http)
+    internal static async Task<string> ConvertedSessionAsync(HttpClient http)
     {
         var session = await CreateSessionAsync(http, "converted");
         Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", Bytes(NestedExport()))).StatusCode);
@@ -248,7 +248,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         return session;
     }
 
-    private static async Task<string> CreateSessionAsync(HttpClient http, string name)
+    internal static async Task<string> CreateSessionAsync(HttpClient http, string name)
     {
         var response = await http.PostAsJsonAsync("/api/workspace/sessions", new { name });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);

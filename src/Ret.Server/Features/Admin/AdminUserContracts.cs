@@ -21,8 +21,6 @@ public sealed record AdminUserDto(
         u.IsLockedOut(now) ? u.LockoutEnd : null, u.MustChangePassword, u.PasswordHash is null, u.CreatedAt, u.LastLoginAt);
 }
 
-/// <summary>A page of users, as every admin list: <c>{ items, total, page, pageSize }</c> (docs/api/admin.md).</summary>
-public sealed record UserPage(IReadOnlyList<AdminUserDto> Items, int Total, int Page, int PageSize);
 
 /// <summary>Query of <c>GET /api/admin/users</c>: paging, username search, filters and sort.</summary>
 public sealed record UserQuery(int? Page, int? PageSize, string? Search, string? Role, string? State, string? Sort, string? Dir);
@@ -37,3 +35,15 @@ public sealed record CreatedUserResponse(AdminUserDto User, string? SetupToken, 
 public sealed record UpdateUserRequest(string? Role, bool? IsActive, bool? IsLocked, string? LockReason);
 
 public sealed record IssuedTokenResponse(string Token, DateTime ExpiresAt, string Purpose);
+
+public sealed record SetRoleRequest(string? Role);
+
+public sealed record LockUserRequest(string? Reason);
+
+/// <summary>One user in full for the admin console: the account plus what it holds.</summary>
+public sealed record AdminUserDetail(
+    AdminUserDto User,
+    long StorageBytes,
+    int WorkspaceSessions,
+    int ApiKeys,
+    IReadOnlyList<SignInSessionDto> SignInSessions);

@@ -6,7 +6,7 @@ namespace Ret.Server.Features.Admin;
 
 public static class AdminUserEndpoints
 {
-    public static async Task<Ok<UserPage>> List([AsParameters] UserQuery query, UserAdministration users, CancellationToken cancellationToken)
+    public static async Task<Ok<AdminPage<AdminUserDto>>> List([AsParameters] UserQuery query, UserAdministration users, CancellationToken cancellationToken)
         => TypedResults.Ok(await users.ListAsync(query, cancellationToken));
 
     public static async Task<Results<Created<CreatedUserResponse>, ValidationProblem, ProblemHttpResult>> Create(
@@ -42,5 +42,43 @@ public static class AdminUserEndpoints
         return result.IsNotFound ? TypedResults.NotFound() : TypedResults.Created((string?)null, result.Value!);
     }
 
-    private static ProblemHttpResult Conflict(string title) => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title);
+    public static async Task<Results<Ok<AdminUserDetail>, NotFound>> Get(Guid id, UserAdministration users, SignInSessions signIns,
+        CancellationToken cancellationToken)
+        => await users.GetAsync(id, signIns, cancellationToken) is { } detail ? TypedResults.Ok(detail) : TypedResults.NotFound();
+
+    public static Task<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult, NotFound>> SetRole(
+        Guid id, SetRoleRequest body, ClaimsPrincipal principal, UserAdministration users, CancellationToken cancellationToken)
+        => string.IsNullOrWhiteSpace(body.Role)
+            ? Task.FromResult<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult, NotFound>>(
+                TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = ["Give a role."] }))
+            : Update(id, new UpdateUserRequest(body.Role, null, null, null), principal, users, cancellationToken);
+
+    public static Task<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult, NotFound>> Lock(
+        Guid id, LockUserRequest body, ClaimsPrincipal principal, UserAdministration users, CancellationToken cancellationToken)
+        => string.IsNullOrWhiteSpace(body.Reason)
+            ? Task.FromResult<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult, NotFound>>(
+                TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["reason"] = ["Say why the account is locked; it is shown to administrators and kept in the audit log."] }))
+            : Update(id, new UpdateUserRequest(null, null, true, body.Reason), principal, users, cancellationToken);
+
+    /// <summary>Lifts an administrator's lock and an automatic lockout after wrong passwords alike.</summary>
+    public static Task<Results<Ok<AdminUserDto>, ValidationProblem, ProblemHttpResult, NotFound>> Unlock(
+        Guid id, ClaimsPrincipal principal, UserAdministration users, CancellationToken cancellationToken)
+        => Update(id, new UpdateUserRequest(null, null, false, null), principal, users, cancellationToken);
+
+    public static async Task<Results<NoContent, NotFound>> SignOutEverywhere(Guid id, UserAdministration users, CancellationToken cancellationToken)
+        => await users.SignOutEverywhereAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    public static async Task<Results<NoContent, ProblemHttpResult, NotFound>> Delete(
+        Guid id, ClaimsPrincipal principal, UserAdministration users, CancellationToken cancellationToken)
+    {
+        var result = await users.DeleteAsync(id, principal.RequiredUserId(), cancellationToken);
+        return result switch
+        {
+            { IsNotFound: true } => TypedResults.NotFound(),
+            { ConflictTitle: { } title } => Conflict(title),
+            _ => TypedResults.NoContent(),
+        };
+    }
+
+    private static ProblemHttpResult Conflict(string title) => AdminProblems.Conflict(title);
 }

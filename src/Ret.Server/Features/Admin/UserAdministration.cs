@@ -18,17 +18,13 @@ public sealed class UserAdministration(
     PasswordResetService resets,
     AccountSecurity accountSecurity,
     UserStateCache userStates,
-    IOptions<ResetOptions> resetOptions,
+    IOptionsSnapshot<ResetOptions> resetOptions,
     TimeProvider clock,
     IAuditLog audit)
 {
-    public const int DefaultPageSize = 50;
-    public const int MaxPageSize = 200;
-
-    public async Task<UserPage> ListAsync(UserQuery q, CancellationToken cancellationToken)
+    public async Task<AdminPage<AdminUserDto>> ListAsync(UserQuery q, CancellationToken cancellationToken)
     {
-        var page = Math.Max(1, q.Page ?? 1);
-        var size = Math.Clamp(q.PageSize ?? DefaultPageSize, 1, MaxPageSize);
+        var window = PageWindow.From(q.Page, q.PageSize);
         var now = Now;
         var query = db.Users.AsNoTracking().Where(u => u.DeletedAt == null);
         if (!string.IsNullOrWhiteSpace(q.Search))
@@ -62,8 +58,92 @@ public sealed class UserAdministration(
         };
 
         var total = await query.CountAsync(cancellationToken);
-        var users = await query.Skip((page - 1) * size).Take(size).ToListAsync(cancellationToken);
-        return new UserPage(users.Select(u => AdminUserDto.From(u, now)).ToList(), total, page, size);
+        var users = await query.Skip(window.Skip).Take(window.Size).ToListAsync(cancellationToken);
+        return new AdminPage<AdminUserDto>(users.Select(u => AdminUserDto.From(u, now)).ToList(), total, window.Page, window.Size);
+    }
+
+    /// <summary>The account with what it holds: workspace storage and sessions, API keys, active sign-in sessions.</summary>
+    public async Task<AdminUserDetail?> GetAsync(Guid id, SignInSessions signIns, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+        {
+            return null;
+        }
+
+        var workspace = db.Set<WorkspaceSession>().Where(s => s.OwnerId == id);
+        var storage = await workspace.SumAsync(s => s.SizeBytes, cancellationToken);
+        var sessions = await workspace.CountAsync(cancellationToken);
+        var keys = await db.ApiKeys.CountAsync(k => k.UserId == id && k.RevokedAt == null, cancellationToken);
+        return new AdminUserDetail(AdminUserDto.From(user, Now), storage, sessions, keys, await signIns.ActiveOfAsync(id, cancellationToken));
+    }
+
+    /// <summary>Ends every sign-in session and access token of the user; the account stays usable.</summary>
+    public async Task<bool> SignOutEverywhereAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+        {
+            return false;
+        }
+
+        await accountSecurity.RevokeAccessAsync(user.Id, RefreshTokenService.Reasons.AdminRevoked, cancellationToken);
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.UserSignedOutEverywhere, user), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Soft delete: sign-in refused at once (the account is unknown from now on), sessions, API keys and reset
+    /// tokens revoked, the username stays reserved; the retention job removes the user's workspace data. Nobody deletes
+    /// themself or the last active administrator.</summary>
+    public async Task<AdminResult<bool>> DeleteAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+        {
+            return AdminResult<bool>.NotFound();
+        }
+
+        if (user.Id == actorId)
+        {
+            return AdminResult<bool>.Conflict("You cannot delete your own account.");
+        }
+
+        if (user.Role == Roles.Admin && user.IsActive && !user.IsLocked
+            && !await db.Users.AnyAsync(u => u.Id != user.Id && u.Role == Roles.Admin && u.IsActive && !u.IsLocked && u.DeletedAt == null,
+                cancellationToken))
+        {
+            return AdminResult<bool>.Conflict("This is the last active administrator; make someone else an administrator first.");
+        }
+
+        var now = Now;
+        user.DeletedAt = now;
+        user.UpdatedAt = now;
+        user.SecurityStamp = User.NewSecurityStamp();
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return AdminResult<bool>.Conflict("The account was changed by someone else meanwhile. Reload and try again.");
+        }
+
+        userStates.Invalidate(user.Id);
+        await accountSecurity.RevokeAccessAsync(user.Id, RefreshTokenService.Reasons.AccountDeleted, cancellationToken);
+        await accountSecurity.RevokeResetTokensAsync(user.Id, cancellationToken);
+        await db.ApiKeys.Where(k => k.UserId == user.Id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), cancellationToken);
+        await db.PasswordResetRequests.Where(r => r.UserId == user.Id && r.Status == PasswordResetStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, PasswordResetStatus.Rejected)
+                .SetProperty(r => r.Reason, "account deleted")
+                .SetProperty(r => r.DecidedById, actorId)
+                .SetProperty(r => r.DecidedAt, now), cancellationToken);
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.UserDeleted, user) with
+        {
+            Details = new { username = user.UserName, role = user.Role },
+        }, cancellationToken);
+        return AdminResult<bool>.Ok(true);
     }
 
     public async Task<AdminResult<CreatedUserResponse>> CreateAsync(CreateUserRequest request, Guid actorId, CancellationToken cancellationToken)
@@ -243,7 +323,8 @@ public sealed class UserAdministration(
         return AdminResult<AdminUserDto>.Ok(AdminUserDto.From(user, now));
     }
 
-    public async Task<AdminResult<IssuedTokenResponse>> IssueResetTokenAsync(Guid id, Guid actorId, CancellationToken cancellationToken)
+    public async Task<AdminResult<IssuedTokenResponse>> IssueResetTokenAsync(Guid id, Guid actorId, CancellationToken cancellationToken,
+        Guid? requestId = null)
     {
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == id && u.DeletedAt == null, cancellationToken);
         if (user is null)
@@ -251,7 +332,7 @@ public sealed class UserAdministration(
             return AdminResult<IssuedTokenResponse>.NotFound();
         }
 
-        var token = await IssueAsync(user, actorId, cancellationToken);
+        var token = await IssueAsync(user, actorId, cancellationToken, requestId);
         var now = Now;
         await db.PasswordResetRequests
             .Where(r => r.UserId == user.Id && r.Status == PasswordResetStatus.Pending)
@@ -263,17 +344,17 @@ public sealed class UserAdministration(
     }
 
     /// <summary>A setup token for an account without a password (longer-lived), else a reset token.</summary>
-    private async Task<IssuedResetToken> IssueAsync(User user, Guid actorId, CancellationToken cancellationToken)
+    private async Task<IssuedResetToken> IssueAsync(User user, Guid actorId, CancellationToken cancellationToken, Guid? requestId = null)
     {
         var setup = user.PasswordHash is null;
         var lifetime = setup
             ? TimeSpan.FromHours(resetOptions.Value.SetupTokenHours)
             : TimeSpan.FromMinutes(resetOptions.Value.AdminTokenMinutes);
         var token = await resets.IssueTokenAsync(user, setup ? PasswordResetPurpose.Setup : PasswordResetPurpose.Reset, lifetime,
-            issuedById: actorId, requestId: null, cancellationToken);
+            issuedById: actorId, requestId: requestId, cancellationToken);
         await audit.WriteAsync(AuditEvent.ForUser(AuditActions.ResetTokenIssued, user) with
         {
-            Details = new { purpose = token.Purpose, expiresAt = token.ExpiresAt },
+            Details = new { purpose = token.Purpose, expiresAt = token.ExpiresAt, resetRequestId = requestId },
         }, cancellationToken);
         return token;
     }

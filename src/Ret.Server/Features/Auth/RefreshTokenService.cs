@@ -25,6 +25,8 @@ public sealed class RefreshTokenService(
         public const string Reuse = "reuse_detected";
         public const string PasswordChanged = "password_changed";
         public const string AccessReduced = "access_reduced";
+        public const string AdminRevoked = "admin_revoked";
+        public const string AccountDeleted = "account_deleted";
     }
 
     /// <summary>Starts a new session (family) for the user and returns its first token.</summary>

@@ -13,7 +13,7 @@ namespace Ret.Server.Features.Auth;
 public sealed class SignInService(
     RetDbContext db,
     PasswordHasher hasher,
-    IOptions<LockoutOptions> lockout,
+    IOptionsSnapshot<LockoutOptions> lockout,
     TimeProvider clock,
     IAuditLog audit,
     ILogger<SignInService> logger)

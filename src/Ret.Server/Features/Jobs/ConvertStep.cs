@@ -39,8 +39,11 @@ public sealed class ConvertStep(
     WorkspaceStorage storage,
     RetDbContext db,
     SessionTables tables,
-    IOptions<WorkspaceOptions> options)
+    IOptionsSnapshot<WorkspaceOptions> options)
 {
+    /// <summary>The engine's share of the whole job: 0–90 % (loading the tables for preview takes the last 10 %).</summary>
+    internal static double ConversionPercent(long bytesDone, long bytesTotal) => Math.Round(Rates.Percent(bytesDone, bytesTotal) * 0.9, 1);
+
     public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
     {
         var request = ConvertJobOptions.FromJson(job.OptionsJson);
@@ -77,7 +80,7 @@ public sealed class ConvertStep(
                 CurrentFile = p.CurrentFile,
                 MbPerSecond = Rates.MegabytesPerSecond(p.Bytes, clock.Elapsed),
                 EtaSeconds = Rates.Eta(p.Bytes, p.TotalBytes, clock.Elapsed),
-                Percent = Rates.Percent(p.Bytes, p.TotalBytes, cap: 90) * 0.9,
+                Percent = ConversionPercent(p.Bytes, p.TotalBytes),
             }));
             manifest = await Converter.ConvertAsync(storage.InputDir(session.Id), plan, new ConvertOptions
             {

@@ -11,7 +11,7 @@ namespace Ret.Server.Features.Jobs;
 
 /// <summary>Scans a session's uploaded files (nested archives, grouping, record detection) and stores the report
 /// as <c>scan.json</c>. Re-running simply overwrites the report.</summary>
-public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptions<WorkspaceOptions> options)
+public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptionsSnapshot<WorkspaceOptions> options)
 {
     public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
     {

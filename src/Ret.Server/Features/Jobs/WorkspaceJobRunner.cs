@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Ret.Server.Domain;
 using Ret.Server.Features.Workspace;
+using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 
 namespace Ret.Server.Features.Jobs;
@@ -16,6 +17,7 @@ public sealed class WorkspaceJobRunner(
     ScanStep scan,
     ConvertStep convert,
     JobScheduler scheduler,
+    IOpsLog ops,
     ILogger<WorkspaceJobRunner> logger)
 {
     /// <summary>No automatic retries: a failure caused by the data would fail again; the user retries explicitly.
@@ -47,6 +49,13 @@ public sealed class WorkspaceJobRunner(
         job.Attempts++;
         job.Version++;
         await db.SaveChangesAsync(shutdown);
+        if (job.Attempts > 1)
+        {
+            ops.Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Job, $"{job.Kind} job resumed after an interruption")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, attempt = job.Attempts },
+            });
+        }
 
         await using var pump = new JobProgressPump(scopes, job.Id, shutdown);
         try
@@ -75,11 +84,19 @@ public sealed class WorkspaceJobRunner(
         catch (JobInputException ex)
         {
             logger.LogWarning("Job {JobId} ({Kind}) failed: {Reason}", job.Id, job.Kind, ex.Message);
+            ops.Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Job, $"{job.Kind} job failed: {ex.Message}")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, cause = "input" },
+            });
             await FinishAsync(job, JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" }, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogError(ex, "Job {JobId} ({Kind}) failed unexpectedly", job.Id, job.Kind);
+            ops.Write(new OpsEvent(OpsLevel.Error, OpsCategory.Job, $"{job.Kind} job failed unexpectedly")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, error = ex.GetType().Name, message = ex.Message },
+            });
             await FinishAsync(job, JobState.Failed, "The job failed because of an internal error. Retry it; if it fails again, tell an administrator.",
                 pump.Latest with { Phase = "failed" }, CancellationToken.None);
         }
@@ -96,6 +113,7 @@ public sealed class WorkspaceJobRunner(
         fresh.Version++;
         await ReleaseSessionAsync(db, fresh, ct);
         await db.SaveChangesAsync(ct);
+        await CountAsync(fresh, ct);
 
         // Files that arrived while this job ran are scanned now.
         var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == fresh.SessionId, ct);
@@ -104,6 +122,33 @@ public sealed class WorkspaceJobRunner(
             session.RescanRequested = false;
             await db.SaveChangesAsync(ct);
             await scheduler.EnqueueAsync(session, JobKind.Scan, null, ct);
+        }
+    }
+
+    /// <summary>Conversions and converted rows per day for the admin overview (these counters outlive the sessions).</summary>
+    private async Task CountAsync(JobRecord job, CancellationToken ct)
+    {
+        if (job.Kind != JobKind.Convert || job.State is not (JobState.Succeeded or JobState.Failed))
+        {
+            return;
+        }
+
+        var at = job.FinishedAt ?? DateTime.UtcNow;
+        try
+        {
+            await UsageCounters.AddAsync(db, at, UsageMetrics.Conversions, 1, ct);
+            if (job.State == JobState.Failed)
+            {
+                await UsageCounters.AddAsync(db, at, UsageMetrics.ConversionsFailed, 1, ct);
+                return;
+            }
+
+            var rows = await db.Set<ResultTable>().Where(t => t.ConversionId == job.Id).SumAsync(t => t.Rows, ct);
+            await UsageCounters.AddAsync(db, at, UsageMetrics.RowsConverted, rows, ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not count conversion {JobId} in the usage statistics", job.Id);
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
 
@@ -9,11 +10,13 @@ namespace Ret.Server.Features.Workspace;
 internal static class ConversionEndpoints
 {
     public static async Task<Results<Accepted<JobDto>, NotFound, ValidationProblem, Conflict<ProblemDetails>>> StartAsync(Guid id,
-        ConvertRequest request, HttpContext http, WorkspaceSessions sessions, JobScheduler scheduler, CancellationToken ct)
+        ConvertRequest request, HttpContext http, WorkspaceSessions sessions, JobScheduler scheduler,
+        IOptionsSnapshot<ConversionDefaultsOptions> defaults, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var format = (request.Format ?? "csv").ToLowerInvariant();
-        var mode = (request.Mode ?? "wide").ToLowerInvariant();
+        var fallback = defaults.Value;
+        var format = (request.Format ?? fallback.Format).ToLowerInvariant();
+        var mode = (request.Mode ?? fallback.Mode).ToLowerInvariant();
         if (format is not ("csv" or "xlsx"))
         {
             errors["format"] = ["Use csv or xlsx."];
@@ -58,8 +61,8 @@ internal static class ConversionEndpoints
             Mode = mode,
             RecordOverrides = request.RecordOverrides?.Where(kv => !string.IsNullOrWhiteSpace(kv.Value))
                 .ToDictionary(kv => kv.Key, kv => kv.Value.Trim(), StringComparer.OrdinalIgnoreCase),
-            NeutraliseFormulas = request.NeutraliseFormulas ?? true,
-            Bom = request.Bom ?? false,
+            NeutraliseFormulas = request.NeutraliseFormulas ?? fallback.NeutraliseFormulas,
+            Bom = request.Bom ?? fallback.Bom,
             IncludeSourceFile = request.IncludeSourceFile ?? false,
         };
         sessions.Touch(session);
@@ -67,5 +70,12 @@ internal static class ConversionEndpoints
         return job is null
             ? TypedResults.Conflict(new ProblemDetails { Title = "Another job of this session is running.", Status = 409 })
             : TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job));
+    }
+
+    /// <summary>What the conversion form preselects (set by administrators).</summary>
+    public static Ok<ConversionDefaultsDto> Defaults(IOptionsSnapshot<ConversionDefaultsOptions> defaults)
+    {
+        var d = defaults.Value;
+        return TypedResults.Ok(new ConversionDefaultsDto(d.Format, d.Mode, d.NeutraliseFormulas, d.Bom));
     }
 }

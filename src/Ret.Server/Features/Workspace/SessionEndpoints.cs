@@ -85,7 +85,7 @@ internal static class SessionEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<QuotaDto>> QuotaAsync(HttpContext http, WorkspaceSessions sessions, IOptions<WorkspaceOptions> options, CancellationToken ct)
+    public static async Task<Ok<QuotaDto>> QuotaAsync(HttpContext http, WorkspaceSessions sessions, IOptionsSnapshot<WorkspaceOptions> options, CancellationToken ct)
     {
         var used = await sessions.UsedBytesAsync(http.User.RequiredUserId(), ct);
         return TypedResults.Ok(new QuotaDto(used, options.Value.QuotaBytesPerUser, options.Value.MaxFileBytes));

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
 using Ret.Server.Features.Workspace.Uploads;
+using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
 
@@ -23,7 +24,7 @@ internal static class UploadEndpoints
     }
 
     public static async Task<IResult> CreateAsync(Guid id, HttpContext http, WorkspaceSessions sessions, TusUploadStore store,
-        RetDbContext db, IOptions<WorkspaceOptions> options, CancellationToken ct)
+        RetDbContext db, IOptionsSnapshot<WorkspaceOptions> options, CancellationToken ct)
     {
         TusHeaders(http);
         var request = http.Request;
@@ -55,7 +56,7 @@ internal static class UploadEndpoints
         var result = store.Create(owner, session.Id, length, metadata.Values, remaining);
         if (!result.Succeeded)
         {
-            return Fail(result.Error, result.Message);
+            return Fail(http, result.Error, result.Message);
         }
 
         var info = result.Info!;
@@ -137,7 +138,7 @@ internal static class UploadEndpoints
                 await completion.RejectAsync(info, result.Message, ct);
             }
 
-            return Fail(result.Error, result.Message);
+            return Fail(http, result.Error, result.Message);
         }
 
         var after = result.Info!;
@@ -154,7 +155,7 @@ internal static class UploadEndpoints
         var result = await store.DeleteAsync(uploadId, owner, ct);
         if (!result.Succeeded)
         {
-            return Fail(result.Error, result.Message);
+            return Fail(http, result.Error, result.Message);
         }
 
         var key = uploadId.ToString("N");
@@ -165,7 +166,7 @@ internal static class UploadEndpoints
 
     /// <summary><c>PUT /sessions/{id}/files/{fileName}</c>: the whole file in one request (scripts, curl -T).</summary>
     public static async Task<IResult> PutAsync(Guid id, string fileName, HttpContext http, WorkspaceSessions sessions,
-        RetDbContext db, WorkspaceStorage storage, UploadCompletion completion, IOptions<WorkspaceOptions> options, CancellationToken ct)
+        RetDbContext db, WorkspaceStorage storage, UploadCompletion completion, IOptionsSnapshot<WorkspaceOptions> options, CancellationToken ct)
     {
         var session = await sessions.FindAsync(http.User, id, ct);
         if (session is null)
@@ -186,7 +187,7 @@ internal static class UploadEndpoints
             options.Value.MaxFileBytes, remaining, ct);
         if (!result.Succeeded)
         {
-            return Fail(result.Error, result.Message);
+            return Fail(http, result.Error, result.Message);
         }
 
         var file = await completion.AddCompleteFileAsync(session, owner, result.FileName!, temp, result.Bytes, ct);
@@ -205,7 +206,22 @@ internal static class UploadEndpoints
 
     private static void TusHeaders(HttpContext http) => http.Response.Headers[TusProtocol.TusResumableHeader] = TusProtocol.Version;
 
-    private static IResult Fail(UploadError error, string? message) => error switch
+    private static IResult Fail(HttpContext http, UploadError error, string? message)
+    {
+        if (error is UploadError.PastLength or UploadError.FileTooLarge or UploadError.QuotaExceeded or UploadError.WrongFileType)
+        {
+            // Caps hit are operations news: a user who keeps hitting them needs a bigger quota or a word.
+            http.RequestServices.GetRequiredService<IOpsLog>().Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Upload,
+                $"Upload rejected: {error}")
+            {
+                Details = new { userId = http.User.UserId(), user = http.User.UserName(), reason = message },
+            });
+        }
+
+        return FailResult(error, message);
+    }
+
+    private static IResult FailResult(UploadError error, string? message) => error switch
     {
         UploadError.NotFound => Problem(404, message ?? "Upload not found."),
         UploadError.OffsetMismatch or UploadError.Busy => Problem(409, message ?? "The upload offset does not match."),

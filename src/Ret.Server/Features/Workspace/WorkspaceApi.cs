@@ -22,14 +22,19 @@ public static class WorkspaceApi
         services.AddSingleton<Tables.SessionTableStoreFactory>();
         services.AddSingleton(sp =>
         {
-            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkspaceOptions>>().Value;
+            var monitor = sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<WorkspaceOptions>>();
+            var options = monitor.CurrentValue;
             var storage = sp.GetRequiredService<WorkspaceStorage>();
-            return new Uploads.TusUploadStore(storage.UploadsRoot, new Uploads.UploadLimits
+            var limits = new Uploads.UploadLimits
             {
                 MaxFileBytes = options.MaxFileBytes,
                 Expiration = TimeSpan.FromHours(options.UploadExpiryHours),
-            }, sp.GetRequiredService<TimeProvider>());
+            };
+            // The per-file cap is an administrator setting that applies without a restart.
+            monitor.OnChange((o, _) => limits.MaxFileBytes = o.MaxFileBytes);
+            return new Uploads.TusUploadStore(storage.UploadsRoot, limits, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddValidatedOptions<ConversionDefaultsOptions>(ConversionDefaultsOptions.Section);
         services.AddScoped<JobScheduler>();
         services.AddScoped<WorkspaceJobRunner>();
         services.AddScoped<ScanStep>();
@@ -52,6 +57,7 @@ public static class WorkspaceApi
         group.MapPost("/sessions/{id:guid}/scan", ScanEndpoints.RescanAsync);
         group.MapGet("/sessions/{id:guid}/scan/entries", ScanEndpoints.EntriesAsync);
 
+        group.MapGet("/conversion-defaults", ConversionEndpoints.Defaults);
         group.MapPost("/sessions/{id:guid}/conversions", ConversionEndpoints.StartAsync)
             .RequireRateLimiting(Infrastructure.RateLimiting.RateLimitingExtensions.PerUserHeavy);
 

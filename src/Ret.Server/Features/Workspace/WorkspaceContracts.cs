@@ -55,3 +55,5 @@ public sealed record TableInfoDto(string Name, string Group, long Rows, int Colu
     public static TableInfoDto From(ResultTable t) => new(t.Name, t.Group, t.Rows, t.Columns, t.SizeBytes, t.SourceFiles, t.Errors,
         t.Modified, t.IsChild, t.Parent);
 }
+
+public sealed record ConversionDefaultsDto(string Format, string Mode, bool NeutraliseFormulas, bool Bom);

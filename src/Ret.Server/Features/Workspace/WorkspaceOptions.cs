@@ -31,3 +31,31 @@ public sealed class WorkspaceOptions
     [Range(1, 32)]
     public int MaxArchiveDepth { get; set; } = 10;
 }
+
+/// <summary>Section <c>Conversion:Defaults</c>: what a conversion uses when the request leaves an option out (and what
+/// the browser preselects). Administrators change these at run time.</summary>
+public sealed class ConversionDefaultsOptions : IValidatableObject
+{
+    public const string Section = "Conversion:Defaults";
+
+    public string Format { get; set; } = "csv";
+
+    public string Mode { get; set; } = "wide";
+
+    public bool NeutraliseFormulas { get; set; } = true;
+
+    public bool Bom { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Format is not ("csv" or "xlsx"))
+        {
+            yield return new ValidationResult("must be csv or xlsx.", [nameof(Format)]);
+        }
+
+        if (Mode is not ("wide" or "relational"))
+        {
+            yield return new ValidationResult("must be wide or relational.", [nameof(Mode)]);
+        }
+    }
+}

@@ -6,9 +6,9 @@ using Ret.Server.Infrastructure.Persistence;
 namespace Ret.Server.Features.Workspace;
 
 /// <summary>Recurring: deletes sessions past their expiry (no activity for the retention period), expired download
-/// tickets and abandoned uploads, and folders no session owns. Idempotent.</summary>
+/// tickets and abandoned uploads, sessions of deleted accounts, and folders no session owns. Idempotent.</summary>
 public sealed class WorkspaceRetentionJob(RetDbContext db, WorkspaceRemover remover, Uploads.TusUploadStore uploads, TimeProvider clock,
-    ILogger<WorkspaceRetentionJob> logger)
+    Microsoft.Extensions.Options.IOptionsSnapshot<WorkspaceOptions> options, ILogger<WorkspaceRetentionJob> logger)
 {
     public const string RecurringId = "workspace-retention";
 
@@ -17,8 +17,12 @@ public sealed class WorkspaceRetentionJob(RetDbContext db, WorkspaceRemover remo
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        // The retention period is an administrator setting: a shorter one applies to existing sessions at once.
+        // Sessions of deleted accounts go too (their owner can no longer reach them).
+        var idleCutoff = now.AddHours(-options.Value.RetentionHours);
         var expired = await db.Set<WorkspaceSession>()
-            .Where(s => s.ExpiresAt < now && s.ActiveJobId == null)
+            .Where(s => s.ActiveJobId == null && (s.ExpiresAt < now || s.UpdatedAt < idleCutoff
+                || db.Users.Any(u => u.Id == s.OwnerId && u.DeletedAt != null)))
             .OrderBy(s => s.ExpiresAt).Take(500).ToListAsync(ct);
         foreach (var session in expired)
         {

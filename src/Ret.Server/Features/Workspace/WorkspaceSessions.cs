@@ -9,7 +9,7 @@ namespace Ret.Server.Features.Workspace;
 
 /// <summary>Owner-scoped access to workspace sessions. Every query filters by the caller's id, so another user's
 /// session is indistinguishable from a missing one (404).</summary>
-public sealed class WorkspaceSessions(RetDbContext db, IOptions<WorkspaceOptions> options, TimeProvider clock)
+public sealed class WorkspaceSessions(RetDbContext db, IOptionsSnapshot<WorkspaceOptions> options, TimeProvider clock)
 {
     public IQueryable<WorkspaceSession> Owned(ClaimsPrincipal user)
     {

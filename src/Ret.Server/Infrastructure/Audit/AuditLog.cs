@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Hosting;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
 
@@ -24,6 +25,30 @@ public static class AuditActions
     public const string UserCreated = "user_created";
     public const string UserUpdated = "user_updated";
     public const string ConsoleSessionStarted = "console_session_started";
+    public const string UserDeleted = "user_deleted";
+    public const string UserSignedOutEverywhere = "user_signed_out_everywhere";
+    public const string ResetRequestRejected = "reset_request_rejected";
+    public const string SessionRevoked = "session_revoked";
+    public const string SessionsCleanedUp = "sessions_cleaned_up";
+    public const string SettingsChanged = "settings_changed";
+    public const string AuditExported = "audit_exported";
+}
+
+/// <summary>Section <c>Audit</c>.</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>Entries older than this are removed by the log-retention job (default 365 days).</summary>
+    [System.ComponentModel.DataAnnotations.Range(30, 3650)]
+    public int RetentionDays { get; set; } = 365;
+}
+
+/// <summary>The SQL of the append-only guards (also used by the retention job to restore the SQLite delete guard).</summary>
+public static class AuditTriggers
+{
+    public const string SqliteNoDelete =
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;";
 }
 
 /// <summary>What happened, to whom, by whom. <see cref="Details"/> is serialised to JSON: reasons and old→new values,
@@ -97,6 +122,7 @@ public static class AuditExtensions
     {
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<IAuditLog, AuditLog>();
+        builder.Services.AddValidatedOptions<AuditOptions>(AuditOptions.Section);
         return builder;
     }
 }

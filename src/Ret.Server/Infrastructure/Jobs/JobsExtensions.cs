@@ -22,8 +22,9 @@ public static class JobsExtensions
         var kind = ResolveStorage(jobs, database);
         var poll = TimeSpan.FromSeconds(jobs.PollIntervalSeconds);
 
-        services.AddHangfire(config =>
+        services.AddHangfire((sp, config) =>
         {
+            config.UseFilter(sp.GetRequiredService<Operations.JobStateOpsFilter>());
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings();

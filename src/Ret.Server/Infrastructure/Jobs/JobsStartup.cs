@@ -24,6 +24,8 @@ public sealed class JobsStartup(
             options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         recurring.AddOrUpdate<Features.Workspace.WorkspaceRetentionJob>(Features.Workspace.WorkspaceRetentionJob.RecurringId,
             j => j.RunAsync(CancellationToken.None), options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        recurring.AddOrUpdate<Operations.LogRetentionJob>(Operations.LogRetentionJob.RecurringId,
+            j => j.RunAsync(CancellationToken.None), options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         return Task.CompletedTask;
     }
 

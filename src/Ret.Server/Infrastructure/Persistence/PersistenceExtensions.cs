@@ -67,6 +67,8 @@ public static class PersistenceExtensions
             await db.Database.MigrateAsync();
         }
 
+        // Settings stored by administrators apply from the first request (and are validated with the rest at start).
+        await scope.ServiceProvider.GetRequiredService<Settings.DatabaseSettings>().LoadAsync(app.Lifetime.ApplicationStopping);
         await scope.ServiceProvider.GetRequiredService<FirstAdminSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
     }
 }

@@ -5,7 +5,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Ret.Server.Domain;
 using Ret.Server.Infrastructure.Hosting;
+using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Security;
 
 namespace Ret.Server.Infrastructure.RateLimiting;
@@ -24,9 +26,11 @@ public static class RateLimitingExtensions
         builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
 
         builder.Services.AddRateLimiter(_ => { });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, configured) =>
+        // Limits are read per request from the monitor (administrators change them at run time); the limit is part of
+        // the partition key, so a new limit starts a new window at once instead of waiting for old partitions to expire.
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptionsMonitor<RateLimitOptions>>((limiter, monitor) =>
         {
-            var o = configured.Value;
+            var o = monitor.CurrentValue;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = OnRejectedAsync;
             if (!o.Enabled)
@@ -38,19 +42,19 @@ public static class RateLimitingExtensions
             limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
                 PartitionedRateLimiter.Create<HttpContext, string>(ctx => Meta(ctx) switch
                 {
-                    { Kind: AuthLimitKind.Login } => Window("login-ip:" + ClientKey(ctx), o.LoginPerIp),
-                    { Kind: AuthLimitKind.Reset } => Window("reset-ip:" + ClientKey(ctx), o.ResetPerIp),
+                    { Kind: AuthLimitKind.Login } => Window("login-ip:" + ClientKey(ctx), monitor.CurrentValue.LoginPerIp),
+                    { Kind: AuthLimitKind.Reset } => Window("reset-ip:" + ClientKey(ctx), monitor.CurrentValue.ResetPerIp),
                     _ => RateLimitPartition.GetNoLimiter(string.Empty),
                 }),
                 PartitionedRateLimiter.Create<HttpContext, string>(ctx => Meta(ctx) switch
                 {
-                    { Kind: AuthLimitKind.Login } => Window("login-acct:" + AccountKey(ctx), o.LoginPerAccount),
-                    { Kind: AuthLimitKind.Reset } => Window("reset-acct:" + AccountKey(ctx), o.ResetPerAccount),
+                    { Kind: AuthLimitKind.Login } => Window("login-acct:" + AccountKey(ctx), monitor.CurrentValue.LoginPerAccount),
+                    { Kind: AuthLimitKind.Reset } => Window("reset-acct:" + AccountKey(ctx), monitor.CurrentValue.ResetPerAccount),
                     _ => RateLimitPartition.GetNoLimiter(string.Empty),
                 }));
 
             limiter.AddPolicy(PerUserHeavy, ctx =>
-                Window("heavy:" + (ctx.User.UserId()?.ToString() ?? "anon:" + ClientKey(ctx)), o.HeavyPerUser));
+                Window("heavy:" + (ctx.User.UserId()?.ToString() ?? "anon:" + ClientKey(ctx)), monitor.CurrentValue.HeavyPerUser));
         });
         return builder;
     }
@@ -67,7 +71,7 @@ public static class RateLimitingExtensions
         => HttpMethods.IsPost(context.Request.Method) ? context.GetEndpoint()?.Metadata.GetMetadata<AuthRateLimitAttribute>() : null;
 
     private static RateLimitPartition<string> Window(string key, WindowLimit limit)
-        => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        => RateLimitPartition.GetFixedWindowLimiter($"{key}|{limit.PermitLimit}/{limit.WindowSeconds}", _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = limit.PermitLimit,
             Window = TimeSpan.FromSeconds(limit.WindowSeconds),
@@ -110,8 +114,14 @@ public static class RateLimitingExtensions
             : 60;
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var client = ClientKey(http);
         http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Ret.RateLimiting")
-            .LogWarning("Rate limit hit on {Method} {Path} from {ClientIp}", http.Request.Method, http.Request.Path, ClientKey(http));
+            .LogWarning("Rate limit hit on {Method} {Path} from {ClientIp}", http.Request.Method, http.Request.Path, client);
+        http.RequestServices.GetRequiredService<IOpsLog>().WriteThrottled($"rate-limit:{http.Request.Path}:{client}",
+            new OpsEvent(OpsLevel.Warning, OpsCategory.RateLimit, $"Rate limit hit on {http.Request.Method} {http.Request.Path}")
+            {
+                Details = new { clientIp = client, retryAfterSeconds = seconds, userId = http.User.UserId() },
+            });
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,

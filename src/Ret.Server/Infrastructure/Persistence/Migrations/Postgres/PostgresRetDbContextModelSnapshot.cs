@@ -159,6 +159,24 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Postgres
                     b.ToTable("download_tickets", (string)null);
                 });
 
+            modelBuilder.Entity("Ret.Server.Domain.HourlyUsage", b =>
+                {
+                    b.Property<string>("Hour")
+                        .HasMaxLength(13)
+                        .HasColumnType("character varying(13)");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "Metric");
+
+                    b.ToTable("usage_hourly", (string)null);
+                });
+
             modelBuilder.Entity("Ret.Server.Domain.JobRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -221,6 +239,55 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Postgres
                     b.HasIndex("State", "FinishedAt");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Ret.Server.Domain.OpsLogEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Category", "At");
+
+                    b.HasIndex("Level", "At");
+
+                    b.ToTable("ops_log", (string)null);
                 });
 
             modelBuilder.Entity("Ret.Server.Domain.PasswordResetRequest", b =>
@@ -488,6 +555,28 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("result_tables", (string)null);
+                });
+
+            modelBuilder.Entity("Ret.Server.Domain.SettingEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("UpdatedById")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("settings", (string)null);
                 });
 
             modelBuilder.Entity("Ret.Server.Domain.User", b =>

@@ -152,6 +152,24 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Sqlite
                     b.ToTable("download_tickets", (string)null);
                 });
 
+            modelBuilder.Entity("Ret.Server.Domain.HourlyUsage", b =>
+                {
+                    b.Property<string>("Hour")
+                        .HasMaxLength(13)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metric")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hour", "Metric");
+
+                    b.ToTable("usage_hourly", (string)null);
+                });
+
             modelBuilder.Entity("Ret.Server.Domain.JobRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -214,6 +232,53 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Sqlite
                     b.HasIndex("State", "FinishedAt");
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("Ret.Server.Domain.OpsLogEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Details")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Category", "At");
+
+                    b.HasIndex("Level", "At");
+
+                    b.ToTable("ops_log", (string)null);
                 });
 
             modelBuilder.Entity("Ret.Server.Domain.PasswordResetRequest", b =>
@@ -479,6 +544,28 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("result_tables", (string)null);
+                });
+
+            modelBuilder.Entity("Ret.Server.Domain.SettingEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("UpdatedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("settings", (string)null);
                 });
 
             modelBuilder.Entity("Ret.Server.Domain.User", b =>
