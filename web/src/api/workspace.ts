@@ -1,6 +1,7 @@
 // Workspace API (docs/api/workspace.md). Small typed functions over the one HTTP client.
 import { http } from './http'
 import type {
+  ConversionDefaults,
   ConvertRequest,
   DownloadRequest,
   DownloadTicket,
@@ -55,6 +56,11 @@ export async function deleteSession(id: string): Promise<void> {
 
 export async function getQuota(signal?: AbortSignal): Promise<Quota> {
   return (await http.get<Quota>('/workspace/quota', { signal })).data
+}
+
+/** What the conversion form preselects (set by administrators). */
+export async function getConversionDefaults(signal?: AbortSignal): Promise<ConversionDefaults> {
+  return (await http.get<ConversionDefaults>('/workspace/conversion-defaults', { signal })).data
 }
 
 export async function getScan(id: string, signal?: AbortSignal): Promise<ScanResult> {

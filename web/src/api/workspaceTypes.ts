@@ -195,3 +195,10 @@ export interface DownloadTicket {
   url: string
   expiresAt: string
 }
+
+export interface ConversionDefaults {
+  format: 'csv' | 'xlsx'
+  mode: 'wide' | 'relational'
+  neutraliseFormulas: boolean
+  bom: boolean
+}
