@@ -136,3 +136,9 @@ export function useAdminList<T, F extends object, S extends string = string>(
 }
 
 export type AdminList<T, F extends object = object, S extends string = string> = ReturnType<typeof useAdminList<T, F, S>>
+
+/** The part of a list that ListFrame shows and drives: loading/error state, count, paging and retry. */
+export type AdminListFrame = Pick<
+  AdminList<unknown>,
+  'items' | 'total' | 'page' | 'pageSize' | 'pageCount' | 'loading' | 'loaded' | 'error' | 'reload' | 'setPage' | 'setPageSize'
+>
