@@ -79,3 +79,4 @@ print(f"end to end (upload→tables)  {t3-t0:6.2f} s")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"server peak RSS             {rss:6.0f} MB")
 PY
+grep -ho "Conversion [0-9a-f-]*: .*total [0-9.]* s" "$RT/server.log" | tail -1 || true

@@ -39,7 +39,8 @@ public sealed class ConvertStep(
     WorkspaceStorage storage,
     RetDbContext db,
     SessionTables tables,
-    IOptionsSnapshot<WorkspaceOptions> options)
+    IOptionsSnapshot<WorkspaceOptions> options,
+    ILogger<ConvertStep> logger)
 {
     /// <summary>The engine's share of the whole job: 0–90 % (loading the tables for preview takes the last 10 %).</summary>
     internal static double ConversionPercent(long bytesDone, long bytesTotal) => Math.Round(Rates.Percent(bytesDone, bytesTotal) * 0.9, 1);
@@ -110,9 +111,11 @@ public sealed class ConvertStep(
                 : "The selected groups contain no records to convert.");
         }
 
+        var engineTime = clock.Elapsed;
         var last = pump.Latest;
         pump.Report(last with { Phase = "indexing", Percent = 90 });
         await tables.ReplaceAllAsync(session.Id, runDir, manifest, ct);
+        var tablesTime = clock.Elapsed - engineTime;
 
         // One transaction: the new tables become current and the old patch log goes with the old tables.
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -146,6 +149,9 @@ public sealed class ConvertStep(
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+
+        logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, table load {TablesSeconds:0.00} s, total {TotalSeconds:0.00} s",
+            job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, tablesTime.TotalSeconds, clock.Elapsed.TotalSeconds);
 
         // Older runs are no longer referenced.
         foreach (var old in Directory.EnumerateDirectories(Path.GetDirectoryName(runDir)!))

@@ -101,7 +101,10 @@ public sealed class SessionTableStore
                 Execute(connection, CreateTableSql(physical, header.Length));
                 try
                 {
-                    rows = Append(connection, physical, reader, header.Length, cancellationToken);
+                    // DuckDB's own CSV reader loads a well-formed file several times faster than row appends; any
+                    // file it refuses goes through the appender, which names the exact problem (record number, width).
+                    rows = TryBulkLoad(connection, physical, csvPath, header.Length, delimiter)
+                        ?? Append(connection, physical, reader, header.Length, cancellationToken);
                     Execute(connection, CreateIndexSql(physical));
                 }
                 catch (Exception ex)
@@ -134,6 +137,34 @@ public sealed class SessionTableStore
             _database.WriteLock.Release();
         }
     }
+
+    /// <summary>
+    /// Loads the whole file with DuckDB's <c>read_csv</c> (header skipped, every column VARCHAR, strict RFC 4180, no type
+    /// sniffing) in one <c>INSERT … SELECT</c>. Row ids are the record numbers: <c>row_number() OVER ()</c> runs as a
+    /// streaming window, which DuckDB evaluates on a single thread in scan order (tests check the order on 200 000
+    /// rows). Empty fields come back as NULL and are stored as empty strings, as the appender does. Returns null (nothing
+    /// loaded: the statement is atomic) when DuckDB refuses the file.
+    /// </summary>
+    private static long? TryBulkLoad(DuckDBConnection connection, string physical, string csvPath, int width, char delimiter)
+    {
+        var columns = string.Join(", ", Enumerable.Range(0, width).Select(i => $"'c{i.ToString(CultureInfo.InvariantCulture)}': 'VARCHAR'"));
+        var copy = string.Join(", ", Enumerable.Range(0, width).Select(i => $"COALESCE({SqlIdentifier.Column(i)}, '')"));
+        using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO {SqlIdentifier.Quote(physical)} SELECT row_number() OVER () - 1, {copy} FROM read_csv(" +
+            $"{SqlLiteral(Path.GetFullPath(csvPath))}, header = true, auto_detect = false, all_varchar = true, " +
+            $"delim = {SqlLiteral(delimiter.ToString())}, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, " +
+            $"columns = {{{columns}}})";
+        try
+        {
+            return insert.ExecuteNonQuery();
+        }
+        catch (DuckDBException)
+        {
+            return null;
+        }
+    }
+
+    private static string SqlLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static long Append(DuckDBConnection connection, string physical, CsvRecordReader reader, int width, CancellationToken cancellationToken)
     {
