@@ -38,6 +38,8 @@ wait_state() { # wait_state STATE → seconds waited
 }
 
 SIZE=$(stat -c %s "$INPUT")
+# RSS sampler (every 100 ms) so the peak can be attributed to a phase.
+( while kill -0 $PID 2>/dev/null; do echo "$(date +%s.%N) $(awk '/VmRSS/{print $2}' /proc/$PID/status 2>/dev/null)"; sleep 0.1; done ) >"$RT/rss.log" &
 t0=$(date +%s.%N)
 curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$SID/files/$(basename "$INPUT")"
 t1=$(date +%s.%N)
@@ -79,4 +81,22 @@ print(f"end to end (upload→tables)  {t3-t0:6.2f} s")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"server peak RSS             {rss:6.0f} MB")
 PY
-grep -ho "Conversion [0-9a-f-]*: .*total [0-9.]* s" "$RT/server.log" | tail -1 || true
+grep -ho "Conversion [0-9a-f-]*: .*after the load" "$RT/server.log" | tail -1 || true
+python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 2]
+t0, t1, t2, t3 = map(float, sys.argv[2:6])
+def peak(a, b): return max((int(r) / 1024 for t, r in rows if a <= float(t) < b), default=0)
+print(f"peak RSS by phase (MB): upload {peak(t0, t1):.0f}, scan {peak(t1, t2):.0f}, convert {peak(t2, t3):.0f}, after {peak(t3, 1e12):.0f}")
+PY
+# The browser's path: a tus upload of the same file in one PATCH (tus-js-client sends 50 MB chunks; one PATCH is the
+# server's best case, chunk overhead is a request each).
+SID2=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"bench-tus"}' | json 'd["id"]')
+LOC=$(curl -s -D - -o /dev/null "${A[@]}" -H "Tus-Resumable: 1.0.0" -H "Upload-Length: $SIZE" \
+  -H "Upload-Metadata: filename $(basename "$INPUT" | base64 -w0)" -X POST "$B/api/workspace/sessions/$SID2/uploads" \
+  | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+tt0=$(date +%s.%N)
+curl -s -o /dev/null "${A[@]}" -H "Tus-Resumable: 1.0.0" -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
+  -X PATCH --data-binary @"$INPUT" "$B${LOC#$B}"
+tt1=$(date +%s.%N)
+python3 -c "import sys; s=int(sys.argv[1]); d=float(sys.argv[3])-float(sys.argv[2]); print(f'upload (tus PATCH, loopback)  {d:6.2f} s   {s/d/1e6:6.1f} MB/s')" "$SIZE" "$tt0" "$tt1"

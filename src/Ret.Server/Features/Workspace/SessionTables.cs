@@ -19,7 +19,7 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
         Directory.CreateDirectory(staging);
         try
         {
-            var store = factory.Open(staging);
+            var store = factory.Open(staging, forLoading: true);
             foreach (var table in manifest.Tables)
             {
                 ct.ThrowIfCancellationRequested();

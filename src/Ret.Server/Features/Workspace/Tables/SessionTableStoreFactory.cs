@@ -42,11 +42,15 @@ public sealed class SessionTableStoreFactory : IDisposable
 
     internal TimeProvider Clock => _clock;
 
-    /// <summary>The store of the session whose folder is <paramref name="sessionDirectory"/> (created on first write).</summary>
-    public SessionTableStore Open(string sessionDirectory)
+    /// <summary>The store of the session whose folder is <paramref name="sessionDirectory"/> (created on first write).
+    /// <paramref name="forLoading"/>: a staging database that only bulk-loads tables (lower memory limit, fewer threads;
+    /// see <see cref="TableStoreOptions.LoadMemoryLimit"/>).</summary>
+    public SessionTableStore Open(string sessionDirectory, bool forLoading = false)
     {
         var path = Path.Combine(Path.GetFullPath(sessionDirectory), DatabaseFileName);
-        var database = _sessions.GetOrAdd(path, p => new SessionDatabase(p, ConnectionString(p)));
+        var database = _sessions.GetOrAdd(path, p => new SessionDatabase(p, forLoading
+            ? ConnectionString(p, Options.LoadMemoryLimit, Options.LoadThreads)
+            : ConnectionString(p, Options.MemoryLimit, Options.Threads)));
         return new SessionTableStore(this, database);
     }
 
@@ -97,12 +101,12 @@ public sealed class SessionTableStoreFactory : IDisposable
         return connection;
     }
 
-    private string ConnectionString(string path)
+    private static string ConnectionString(string path, string memoryLimit, int threads)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var builder = new DuckDBConnectionStringBuilder { DataSource = path };
-        builder["memory_limit"] = Options.MemoryLimit;
-        builder["threads"] = Options.Threads;
+        builder["memory_limit"] = memoryLimit;
+        builder["threads"] = threads;
         return builder.ConnectionString;
     }
 

@@ -131,6 +131,15 @@ public sealed class TableStoreOptions
     [Range(1, 64)]
     public int Threads { get; set; } = 2;
 
+    /// <summary>Memory limit of the staging database that loads a conversion's tables (one sequential bulk insert needs
+    /// little; a lower limit keeps the load from stacking on the engine's peak).</summary>
+    [Required, RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")]
+    public string LoadMemoryLimit { get; set; } = "128MB";
+
+    /// <summary>DuckDB threads of the staging database; the row-numbered bulk insert runs on one anyway.</summary>
+    [Range(1, 64)]
+    public int LoadThreads { get; set; } = 1;
+
     /// <summary>Memory for cached preview orderings (row-id arrays, 8 bytes per row), across all sessions.</summary>
     [Range(0, long.MaxValue)]
     public long ViewCacheBytes { get; set; } = 64L * 1024 * 1024;
