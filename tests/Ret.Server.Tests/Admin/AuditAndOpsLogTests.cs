@@ -22,6 +22,7 @@ public sealed class AuditAndOpsLogTests(AuthApiFactory factory) : IClassFixture<
         var byAction = await admin.GetJsonAsync($"/api/admin/audit-logs?action=account_locked&target={user.UserId}");
         var entry = Assert.Single(byAction.Items());
         Assert.Equal(TestAuth.AdminUserName, entry.GetProperty("actorName").GetString());
+        Assert.Equal(user.UserName, entry.GetProperty("targetName").GetString());
         Assert.Contains("filter-needle-7781", entry.GetProperty("details").GetString(), StringComparison.Ordinal);
 
         var byText = await admin.GetJsonAsync("/api/admin/audit-logs?q=FILTER-NEEDLE-7781");

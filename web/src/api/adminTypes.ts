@@ -140,6 +140,8 @@ export interface AuditEntry {
   action: string
   targetType: string | null
   targetId: string | null
+  /** The user's name when the target is a user (list only, not in the CSV export). */
+  targetName?: string | null
   outcome: AuditOutcome
   details: string | null
   clientIp: string | null

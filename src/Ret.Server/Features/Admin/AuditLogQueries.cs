@@ -22,7 +22,8 @@ public sealed record AuditEntryDto(
     string Outcome,
     string? Details,
     string? ClientIp,
-    string? RequestId);
+    string? RequestId,
+    string? TargetName = null);
 
 /// <summary>Filters of the audit list and its export. <c>Actor</c> matches the actor's name (contains, case-insensitive) or
 /// id; <c>Target</c> the target id or type; <c>Q</c> searches the details, action and names.</summary>
@@ -46,7 +47,23 @@ public sealed class AuditLogQueries(RetDbContext db)
         var query = Filter(q);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(a => a.Id).Skip(window.Skip).Take(window.Size).Select(ToDto).ToListAsync(ct);
-        return new AdminPage<AuditEntryDto>(rows, total, window.Page, window.Size);
+        return new AdminPage<AuditEntryDto>(await WithTargetNamesAsync(rows, ct), total, window.Page, window.Size);
+    }
+
+    /// <summary>Names the users a page of entries points at (one query per page; deleted users keep their name).</summary>
+    private async Task<List<AuditEntryDto>> WithTargetNamesAsync(List<AuditEntryDto> rows, CancellationToken ct)
+    {
+        var ids = rows.Where(r => r.TargetType == "user").Select(r => Guid.TryParse(r.TargetId, out var id) ? id : Guid.Empty)
+            .Where(id => id != Guid.Empty).Distinct().ToList();
+        if (ids.Count == 0)
+        {
+            return rows;
+        }
+
+        var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.UserName, ct);
+        return rows.Select(r => r.TargetType == "user" && Guid.TryParse(r.TargetId, out var id) && names.TryGetValue(id, out var name)
+            ? r with { TargetName = name }
+            : r).ToList();
     }
 
     public Task<List<string>> ActionsAsync(CancellationToken ct)
