@@ -333,10 +333,17 @@ public sealed class SessionTableStore
             var length = Math.Min(size, ids.Length - first);
             if (!_factory.Windows.TryGet(windowKey, out var windowRows))
             {
-                var sql = SelectRows(entry).Append(" WHERE __row_id IN (");
-                for (var i = 0; i < length; i++) sql.Append(i == 0 ? "" : ",").Append(ids[first + i].ToString(CultureInfo.InvariantCulture));
-                sql.Append(')');
-                var byId = ReadRowsById(connection, entry, sql.ToString(), []);
+                // In batches: each scattered row pins a block of every column while the query runs, so one query for the
+                // whole window could pin most of a large table at once (out of memory at 1M rows, uncompressed).
+                var byId = new Dictionary<long, string[]>(length);
+                for (var batch = 0; batch < length; batch += FetchBatch)
+                {
+                    var sql = SelectRows(entry).Append(" WHERE __row_id IN (");
+                    for (var i = batch; i < Math.Min(length, batch + FetchBatch); i++)
+                        sql.Append(i == batch ? "" : ",").Append(ids[first + i].ToString(CultureInfo.InvariantCulture));
+                    sql.Append(')');
+                    foreach (var (id, values) in ReadRowsById(connection, entry, sql.ToString(), [])) byId[id] = values;
+                }
                 windowRows = new string[length][];
                 for (var i = 0; i < length; i++) windowRows[i] = byId[ids[first + i]];
                 _factory.Windows.Add(windowKey, windowRows);
@@ -347,6 +354,9 @@ public sealed class SessionTableStore
         }
         return rows;
     }
+
+    /// <summary>Scattered rows fetched per query (see <see cref="FetchWindowed"/>).</summary>
+    private const int FetchBatch = 25;
 
     private static StringBuilder SelectRows(CatalogEntry entry)
     {
