@@ -134,7 +134,7 @@ public sealed class TableStoreOptions
     /// <summary>Memory limit of the staging database that loads a conversion's tables (one sequential bulk insert needs
     /// little; a lower limit keeps the load from stacking on the engine's peak).</summary>
     [Required, RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")]
-    public string LoadMemoryLimit { get; set; } = "128MB";
+    public string LoadMemoryLimit { get; set; } = "96MB";
 
     /// <summary>DuckDB threads of the staging database; the row-numbered bulk insert runs on one anyway.</summary>
     [Range(1, 64)]
