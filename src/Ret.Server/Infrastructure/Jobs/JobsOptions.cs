@@ -25,9 +25,10 @@ public sealed class JobsOptions
     [Range(0, 64)]
     public int WorkerCount { get; set; }
 
-    /// <summary>How often an idle worker looks for new work.</summary>
-    [Range(1, 60)]
-    public int PollIntervalSeconds { get; set; } = 1;
+    /// <summary>How often an idle worker looks for new work (fractions allowed). Every job waits on average half of
+    /// it before starting; an idle poll is one small query.</summary>
+    [Range(0.1, 60.0)]
+    public double PollIntervalSeconds { get; set; } = 0.25;
 
     /// <summary>A fetched job whose worker died becomes visible again after this long (SQLite storage).
     /// On start, a single-node SQLite install re-queues its orphaned jobs at once instead of waiting.</summary>
