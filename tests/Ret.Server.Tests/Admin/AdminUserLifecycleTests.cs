@@ -99,6 +99,9 @@ public sealed class AdminUserLifecycleTests(AuthApiFactory factory) : IClassFixt
         var session = Assert.Single(detail.GetProperty("signInSessions").EnumerateArray());
         Assert.Equal("active", session.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await admin.Client.GetAsync($"/api/admin/users/{Guid.NewGuid()}")).StatusCode);
+        // Seeing another user's data through an admin route is audited.
+        Assert.True(await factory.WithDbAsync(db => db.AuditLog.AnyAsync(a => a.Action == "user_viewed" && a.ActorId == admin.UserId
+                                                                               && a.TargetId == user.UserId.ToString())));
     }
 
     [Fact]

@@ -75,6 +75,8 @@ public sealed class UserAdministration(
         var storage = await workspace.SumAsync(s => s.SizeBytes, cancellationToken);
         var sessions = await workspace.CountAsync(cancellationToken);
         var keys = await db.ApiKeys.CountAsync(k => k.UserId == id && k.RevokedAt == null, cancellationToken);
+        // Another user's data seen through an admin route is audited (SECURITY-CHECKLIST 11).
+        await audit.WriteAsync(AuditEvent.ForUser(AuditActions.UserViewed, user), cancellationToken);
         return new AdminUserDetail(AdminUserDto.From(user, Now), storage, sessions, keys, await signIns.ActiveOfAsync(id, cancellationToken));
     }
 

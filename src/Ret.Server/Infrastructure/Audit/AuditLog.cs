@@ -32,6 +32,7 @@ public static class AuditActions
     public const string SessionsCleanedUp = "sessions_cleaned_up";
     public const string SettingsChanged = "settings_changed";
     public const string AuditExported = "audit_exported";
+    public const string UserViewed = "user_viewed";
 }
 
 /// <summary>Section <c>Audit</c>.</summary>
