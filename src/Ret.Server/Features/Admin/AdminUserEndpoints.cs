@@ -1,12 +1,13 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Admin;
 
 public static class AdminUserEndpoints
 {
-    public static async Task<Ok<AdminPage<AdminUserDto>>> List([AsParameters] UserQuery query, UserAdministration users, CancellationToken cancellationToken)
+    public static async Task<Ok<PageOf<AdminUserDto>>> List([AsParameters] UserQuery query, UserAdministration users, CancellationToken cancellationToken)
         => TypedResults.Ok(await users.ListAsync(query, cancellationToken));
 
     public static async Task<Results<Created<CreatedUserResponse>, ValidationProblem, ProblemHttpResult>> Create(
@@ -16,7 +17,7 @@ public static class AdminUserEndpoints
         return result switch
         {
             { Errors: { } errors } => TypedResults.ValidationProblem(errors),
-            { ConflictTitle: { } title } => Conflict(title),
+            { ConflictTitle: { } title } => AdminProblems.Conflict(title),
             _ => TypedResults.Created($"/api/admin/users/{result.Value!.User.Id}", result.Value),
         };
     }
@@ -29,7 +30,7 @@ public static class AdminUserEndpoints
         {
             { IsNotFound: true } => TypedResults.NotFound(),
             { Errors: { } errors } => TypedResults.ValidationProblem(errors),
-            { ConflictTitle: { } title } => Conflict(title),
+            { ConflictTitle: { } title } => AdminProblems.Conflict(title),
             _ => TypedResults.Ok(result.Value!),
         };
     }
@@ -75,10 +76,8 @@ public static class AdminUserEndpoints
         return result switch
         {
             { IsNotFound: true } => TypedResults.NotFound(),
-            { ConflictTitle: { } title } => Conflict(title),
+            { ConflictTitle: { } title } => AdminProblems.Conflict(title),
             _ => TypedResults.NoContent(),
         };
     }
-
-    private static ProblemHttpResult Conflict(string title) => AdminProblems.Conflict(title);
 }

@@ -5,6 +5,7 @@ using Ret.Server.Domain;
 using Ret.Server.Features.Workspace.Tables;
 using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Http;
 
 // EF Core translates ToLower().Contains(...) to SQL on SQLite and PostgreSQL; the StringComparison overloads do not.
 #pragma warning disable CA1862
@@ -41,13 +42,13 @@ public sealed record AuditQuery(
 /// <summary>Reads the append-only audit log. There is deliberately nothing here that changes it.</summary>
 public sealed class AuditLogQueries(RetDbContext db)
 {
-    public async Task<AdminPage<AuditEntryDto>> ListAsync(AuditQuery q, CancellationToken ct)
+    public async Task<PageOf<AuditEntryDto>> ListAsync(AuditQuery q, CancellationToken ct)
     {
         var window = PageWindow.From(q.Page, q.PageSize);
         var query = Filter(q);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(a => a.Id).Skip(window.Skip).Take(window.Size).Select(ToDto).ToListAsync(ct);
-        return new AdminPage<AuditEntryDto>(await WithTargetNamesAsync(rows, ct), total, window.Page, window.Size);
+        return new PageOf<AuditEntryDto>(await WithTargetNamesAsync(rows, ct), total, window.Page, window.Size);
     }
 
     /// <summary>Names the users a page of entries points at (one query per page; deleted users keep their name).</summary>
@@ -129,7 +130,7 @@ public sealed class AuditLogQueries(RetDbContext db)
 
 internal static class AuditLogEndpoints
 {
-    public static async Task<Ok<AdminPage<AuditEntryDto>>> List([AsParameters] AuditQuery query, AuditLogQueries audit, CancellationToken ct)
+    public static async Task<Ok<PageOf<AuditEntryDto>>> List([AsParameters] AuditQuery query, AuditLogQueries audit, CancellationToken ct)
         => TypedResults.Ok(await audit.ListAsync(query, ct));
 
     public static async Task<Ok<List<string>>> Actions(AuditLogQueries audit, CancellationToken ct)
@@ -161,9 +162,7 @@ internal static class CsvResponse
     public static async Task WriteAsync<T>(HttpContext http, string fileName, string[] header, IAsyncEnumerable<T> rows,
         Func<T, string[]> toRecord, CancellationToken ct)
     {
-        http.Response.ContentType = "text/csv; charset=utf-8";
-        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
-        http.Response.Headers.CacheControl = "no-store";
+        http.Response.SetAttachment("text/csv; charset=utf-8", fileName);
         await using var writer = new CsvExportWriter(http.Response.Body, new CsvExportOptions(NeutraliseFormulas: true, Bom: true));
         writer.WriteRecord(header);
         await foreach (var row in rows.WithCancellation(ct))

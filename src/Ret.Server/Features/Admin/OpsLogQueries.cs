@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Ret.Server.Domain;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Http;
 
 // EF Core translates ToLower().Contains(...) to SQL on SQLite and PostgreSQL; the StringComparison overloads do not.
 #pragma warning disable CA1862
@@ -17,13 +18,13 @@ public sealed record OpsLogQuery(int? Page, int? PageSize, string? Level, string
 /// <summary>Reads the operations log (written only by the system).</summary>
 public sealed class OpsLogQueries(RetDbContext db)
 {
-    public async Task<AdminPage<OpsLogEntryDto>> ListAsync(OpsLogQuery q, CancellationToken ct)
+    public async Task<PageOf<OpsLogEntryDto>> ListAsync(OpsLogQuery q, CancellationToken ct)
     {
         var window = PageWindow.From(q.Page, q.PageSize);
         var query = Filter(q);
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(o => o.Id).Skip(window.Skip).Take(window.Size).Select(ToDto).ToListAsync(ct);
-        return new AdminPage<OpsLogEntryDto>(rows, total, window.Page, window.Size);
+        return new PageOf<OpsLogEntryDto>(rows, total, window.Page, window.Size);
     }
 
     public IAsyncEnumerable<OpsLogEntryDto> StreamAsync(OpsLogQuery q) => Filter(q).OrderByDescending(o => o.Id).Select(ToDto).AsAsyncEnumerable();
@@ -70,7 +71,7 @@ public sealed class OpsLogQueries(RetDbContext db)
 
 internal static class OpsLogEndpoints
 {
-    public static async Task<Ok<AdminPage<OpsLogEntryDto>>> List([AsParameters] OpsLogQuery query, OpsLogQueries ops, CancellationToken ct)
+    public static async Task<Ok<PageOf<OpsLogEntryDto>>> List([AsParameters] OpsLogQuery query, OpsLogQueries ops, CancellationToken ct)
         => TypedResults.Ok(await ops.ListAsync(query, ct));
 
     public static Task Export([AsParameters] OpsLogQuery query, HttpContext http, OpsLogQueries ops, TimeProvider clock, CancellationToken ct)

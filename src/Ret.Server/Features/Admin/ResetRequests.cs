@@ -5,6 +5,7 @@ using Ret.Server.Domain;
 using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Admin;
 
@@ -27,7 +28,7 @@ public sealed record RejectResetRequest(string? Reason);
 /// a single-use reset token shown once, reject records the reason.</summary>
 public sealed class ResetRequests(RetDbContext db, UserAdministration users, IAuditLog audit, TimeProvider clock)
 {
-    public async Task<AdminPage<ResetRequestDto>> ListAsync(ResetRequestQuery q, CancellationToken ct)
+    public async Task<PageOf<ResetRequestDto>> ListAsync(ResetRequestQuery q, CancellationToken ct)
     {
         var window = PageWindow.From(q.Page, q.PageSize);
         var query = db.PasswordResetRequests.AsNoTracking();
@@ -56,7 +57,7 @@ public sealed class ResetRequests(RetDbContext db, UserAdministration users, IAu
                 r.Reason,
                 r.RequestedFromIp))
             .ToListAsync(ct);
-        return new AdminPage<ResetRequestDto>(rows, total, window.Page, window.Size);
+        return new PageOf<ResetRequestDto>(rows, total, window.Page, window.Size);
     }
 
     public async Task<AdminResult<IssuedTokenResponse>> ApproveAsync(Guid id, Guid actorId, CancellationToken ct)
@@ -115,7 +116,7 @@ public sealed class ResetRequests(RetDbContext db, UserAdministration users, IAu
 
 internal static class ResetRequestEndpoints
 {
-    public static async Task<Ok<AdminPage<ResetRequestDto>>> List([AsParameters] ResetRequestQuery query, ResetRequests requests,
+    public static async Task<Ok<PageOf<ResetRequestDto>>> List([AsParameters] ResetRequestQuery query, ResetRequests requests,
         CancellationToken ct) => TypedResults.Ok(await requests.ListAsync(query, ct));
 
     public static async Task<Results<Created<IssuedTokenResponse>, NotFound, ProblemHttpResult>> Approve(Guid id, ClaimsPrincipal principal,

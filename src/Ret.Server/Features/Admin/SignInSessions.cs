@@ -6,6 +6,7 @@ using Ret.Server.Features.Auth;
 using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Admin;
 
@@ -35,10 +36,10 @@ public static class SignInSessionStates
 }
 
 /// <summary>Sign-in sessions for administrators: list, revoke one, clean up ended ones.</summary>
-public sealed class SignInSessions(RetDbContext db, RefreshTokenService refreshTokens, UserStateCache userStates, IAuditLog audit,
+public sealed class SignInSessions(RetDbContext db, RefreshTokenService refreshTokens, AccountSecurity accountSecurity, IAuditLog audit,
     IOptionsSnapshot<RefreshTokenOptions> lifetimes, TimeProvider clock)
 {
-    public async Task<AdminPage<SignInSessionDto>> ListAsync(SessionQuery q, CancellationToken ct)
+    public async Task<PageOf<SignInSessionDto>> ListAsync(SessionQuery q, CancellationToken ct)
     {
         var window = PageWindow.From(q.Page, q.PageSize);
         var now = Now;
@@ -68,7 +69,7 @@ public sealed class SignInSessions(RetDbContext db, RefreshTokenService refreshT
             .Skip(window.Skip).Take(window.Size)
             .Select(t => new { Token = t, Username = db.Users.Where(u => u.Id == t.UserId).Select(u => u.UserName).FirstOrDefault() })
             .ToListAsync(ct);
-        return new AdminPage<SignInSessionDto>(rows.Select(r => ToDto(r.Token, r.Username, now)).ToList(), total, window.Page, window.Size);
+        return new PageOf<SignInSessionDto>(rows.Select(r => ToDto(r.Token, r.Username, now)).ToList(), total, window.Page, window.Size);
     }
 
     public async Task<IReadOnlyList<SignInSessionDto>> ActiveOfAsync(Guid userId, CancellationToken ct)
@@ -94,9 +95,7 @@ public sealed class SignInSessions(RetDbContext db, RefreshTokenService refreshT
         {
             // Access tokens do not name their session: ending the user's access tokens is the only way to end this one
             // at once. Their other sessions simply refresh.
-            var stamp = User.NewSecurityStamp();
-            await db.Users.Where(u => u.Id == head.UserId).ExecuteUpdateAsync(s => s.SetProperty(u => u.SecurityStamp, stamp), ct);
-            userStates.Invalidate(head.UserId);
+            await accountSecurity.RenewStampAsync(head.UserId, ct);
         }
 
         await audit.WriteAsync(new AuditEvent(AuditActions.SessionRevoked)
@@ -142,7 +141,7 @@ public sealed class SignInSessions(RetDbContext db, RefreshTokenService refreshT
 
 internal static class SignInSessionEndpoints
 {
-    public static async Task<Ok<AdminPage<SignInSessionDto>>> List([AsParameters] SessionQuery query, SignInSessions sessions, CancellationToken ct)
+    public static async Task<Ok<PageOf<SignInSessionDto>>> List([AsParameters] SessionQuery query, SignInSessions sessions, CancellationToken ct)
         => TypedResults.Ok(await sessions.ListAsync(query, ct));
 
     public static async Task<Results<NoContent, NotFound>> Revoke(Guid id, SignInSessions sessions, CancellationToken ct)

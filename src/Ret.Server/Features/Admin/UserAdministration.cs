@@ -5,6 +5,7 @@ using Ret.Server.Features.Auth;
 using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Admin;
 
@@ -22,14 +23,14 @@ public sealed class UserAdministration(
     TimeProvider clock,
     IAuditLog audit)
 {
-    public async Task<AdminPage<AdminUserDto>> ListAsync(UserQuery q, CancellationToken cancellationToken)
+    public async Task<PageOf<AdminUserDto>> ListAsync(UserQuery q, CancellationToken cancellationToken)
     {
         var window = PageWindow.From(q.Page, q.PageSize);
         var now = Now;
         var query = db.Users.AsNoTracking().Where(u => u.DeletedAt == null);
-        if (!string.IsNullOrWhiteSpace(q.Search))
+        if (AdminText.Needle(q.Search, 64) is { } search)
         {
-            var needle = User.Normalize(q.Search.Length > 64 ? q.Search[..64] : q.Search);
+            var needle = User.Normalize(search);
             query = query.Where(u => u.NormalizedUserName.Contains(needle));
         }
 
@@ -59,7 +60,7 @@ public sealed class UserAdministration(
 
         var total = await query.CountAsync(cancellationToken);
         var users = await query.Skip(window.Skip).Take(window.Size).ToListAsync(cancellationToken);
-        return new AdminPage<AdminUserDto>(users.Select(u => AdminUserDto.From(u, now)).ToList(), total, window.Page, window.Size);
+        return new PageOf<AdminUserDto>(users.Select(u => AdminUserDto.From(u, now)).ToList(), total, window.Page, window.Size);
     }
 
     /// <summary>The account with what it holds: workspace storage and sessions, API keys, active sign-in sessions.</summary>
@@ -120,7 +121,6 @@ public sealed class UserAdministration(
         var now = Now;
         user.DeletedAt = now;
         user.UpdatedAt = now;
-        user.SecurityStamp = User.NewSecurityStamp();
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -130,7 +130,7 @@ public sealed class UserAdministration(
             return AdminResult<bool>.Conflict("The account was changed by someone else meanwhile. Reload and try again.");
         }
 
-        userStates.Invalidate(user.Id);
+        // Renews the stamp (access tokens end, the user-state cache forgets the account) and revokes every session.
         await accountSecurity.RevokeAccessAsync(user.Id, RefreshTokenService.Reasons.AccountDeleted, cancellationToken);
         await accountSecurity.RevokeResetTokensAsync(user.Id, cancellationToken);
         await db.ApiKeys.Where(k => k.UserId == user.Id && k.RevokedAt == null)

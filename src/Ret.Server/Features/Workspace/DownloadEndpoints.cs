@@ -10,6 +10,7 @@ using Ret.Server.Features.Jobs;
 using Ret.Server.Features.Workspace.Tables;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Workspace;
 
@@ -136,7 +137,7 @@ internal static class DownloadEndpoints
             var entries = await TableEndpoints.PatchLogAsync(db, session.Id, ct);
             var json = string.Equals(request.Format, "json", StringComparison.OrdinalIgnoreCase);
             var bytes = Encoding.UTF8.GetBytes(json ? JsonSerializer.Serialize(entries, JobProgress.Json) : TableEndpoints.PatchLogCsv(entries));
-            SetAttachment(http, json ? "application/json" : "text/csv; charset=utf-8", $"{session.Name}-patch-log.{(json ? "json" : "csv")}");
+            http.Response.SetAttachment(json ? "application/json" : "text/csv; charset=utf-8", $"{session.Name}-patch-log.{(json ? "json" : "csv")}");
             await http.Response.Body.WriteAsync(bytes, ct);
             return;
         }
@@ -164,7 +165,7 @@ internal static class DownloadEndpoints
                 return;
             }
 
-            SetAttachment(http, xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
+            http.Response.SetAttachment(xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
                 table.Name + (xlsx ? ".xlsx" : ".csv"));
             await WriteTableAsync(store, table.Name, version, xlsx, csv, http.Response.Body, ct);
             return;
@@ -179,7 +180,7 @@ internal static class DownloadEndpoints
             return;
         }
 
-        SetAttachment(http, "application/zip", (kind == "group" ? selected[0].Group : session.Name) + ".zip");
+        http.Response.SetAttachment("application/zip", (kind == "group" ? selected[0].Group : session.Name) + ".zip");
         // ZipArchive writes its central directory synchronously when disposed.
         if (http.Features.Get<IHttpBodyControlFeature>() is { } body)
         {
@@ -219,15 +220,6 @@ internal static class DownloadEndpoints
         {
             throw new InvalidOperationException($"Export of {table} failed: {string.Join("; ", result.Problems)}");
         }
-    }
-
-    private static void SetAttachment(HttpContext http, string contentType, string fileName)
-    {
-        http.Response.ContentType = contentType;
-        http.Response.Headers.CacheControl = "no-store";
-        var header = new ContentDispositionHeaderValue("attachment");
-        header.SetHttpFileName(fileName); // ASCII fallback + RFC 5987 filename*
-        http.Response.Headers.ContentDisposition = header.ToString();
     }
 
     private static string SafeEntryName(string name)

@@ -6,6 +6,7 @@ using Ret.Conversion.Scanning;
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Workspace;
 
@@ -50,7 +51,7 @@ internal static class ScanEndpoints
             return TypedResults.NotFound(new ProblemDetails { Title = "This session has not been scanned yet.", Status = 404 });
         }
 
-        var (p, size) = Paging.Normalize(page, pageSize);
+        var (p, size) = PageWindow.From(page, pageSize);
         var entries = report.Entries.Where(e => e.Kind != EntryKind.Archive && (wanted is null || e.Kind == wanted)
             && (string.IsNullOrWhiteSpace(search) || e.Path.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))).ToList();
         var items = entries.Skip((p - 1) * size).Take(size).Select(e => new ScanEntryDto(e.Path, e.Kind.ToString().ToLowerInvariant(),

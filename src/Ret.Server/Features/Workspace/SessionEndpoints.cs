@@ -7,6 +7,7 @@ using Ret.Server.Features.Jobs;
 using Ret.Server.Infrastructure.Audit;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Workspace;
 
@@ -25,7 +26,7 @@ internal static class SessionEndpoints
     public static async Task<Ok<PageOf<SessionSummaryDto>>> ListAsync(HttpContext http, WorkspaceSessions sessions,
         int? page, int? pageSize, string? search, CancellationToken ct)
     {
-        var (p, size) = Paging.Normalize(page, pageSize);
+        var (p, size) = PageWindow.From(page, pageSize);
         var query = sessions.Owned(http.User);
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -109,10 +110,4 @@ internal static class SessionEndpoints
             s.SizeBytes, s.FileCount, s.TableCount, files.Select(UploadedFileDto.From).ToList(), scan,
             Find(s.ActiveJobId), Find(s.LastJobId));
     }
-}
-
-internal static class Paging
-{
-    public static (int Page, int PageSize) Normalize(int? page, int? pageSize)
-        => (Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 50, 1, 200));
 }

@@ -1,11 +1,10 @@
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
+using Ret.Server.Infrastructure.Http;
 
 namespace Ret.Server.Features.Workspace;
 
 // DTOs of the workspace API (docs/api/workspace.md). Entities never leave the server.
-
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
 
 public sealed record SessionSummaryDto(Guid Id, string Name, string State, DateTime CreatedAt, DateTime UpdatedAt,
     DateTime ExpiresAt, long SizeBytes, int FileCount, int TableCount)

@@ -41,6 +41,7 @@ public sealed class OpsLog : IOpsLog
     private readonly TimeProvider _clock;
     private readonly IHttpContextAccessor _http;
     private long _dropped;
+    private long _lastSweepTicks;
 
     public OpsLog(TimeProvider clock, IHttpContextAccessor http)
     {
@@ -75,9 +76,11 @@ public sealed class OpsLog : IOpsLog
             throttle.LastWritten = now;
         }
 
-        if (_throttles.Count > 10_000)
+        if (_throttles.Count > 10_000 && now - LastSweep >= ThrottleWindow)
         {
-            // Keys are client addresses under attack: forget old ones rather than grow without bound.
+            // Keys are client addresses under attack: forget old ones rather than grow without bound. At most once a
+            // window, so a flood of fresh keys does not make every rejection walk the whole map.
+            LastSweep = now;
             foreach (var (k, t) in _throttles)
             {
                 if (t.LastWritten is { } w && now - w > ThrottleWindow)
@@ -91,6 +94,12 @@ public sealed class OpsLog : IOpsLog
     }
 
     internal void Complete() => _queue.Writer.TryComplete();
+
+    private DateTime LastSweep
+    {
+        get => new(Interlocked.Read(ref _lastSweepTicks), DateTimeKind.Utc);
+        set => Interlocked.Exchange(ref _lastSweepTicks, value.Ticks);
+    }
 
     private void Enqueue(OpsEvent entry, int suppressed)
     {
