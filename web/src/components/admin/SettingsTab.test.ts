@@ -68,7 +68,7 @@ describe('Settings tab', () => {
     await w.find('form').trigger('submit')
     await flushPromises()
     expect(mock.history.put).toHaveLength(0)
-    expect(w.text()).toContain('Use at least 1.')
+    expect(w.text()).toContain('Use at least 30.') // the server's minimum for audit retention
     await w.find('[data-testid="settings-discard"]').trigger('click')
     expect((input('retention.auditDays').element as HTMLInputElement).value).toBe('365')
     expect(input('retention.auditDays').attributes('aria-invalid')).toBe('false')

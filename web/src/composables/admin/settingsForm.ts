@@ -26,8 +26,8 @@ export const NUMBER_SECTIONS: SectionSpec[] = [
     title: 'Uploads',
     lead: 'Limits for files sent to the workspace.',
     fields: [
-      { path: 'uploads.maxFileMb', label: 'Largest file', hint: 'One upload may not exceed this.', unit: 'MB', min: 1 },
-      { path: 'uploads.userQuotaMb', label: 'Storage per user', hint: 'All workspace sessions of one user together.', unit: 'MB', min: 1 },
+      { path: 'uploads.maxFileMb', label: 'Largest file', hint: 'One upload may not exceed this.', unit: 'MB', min: 1, max: 1048576 },
+      { path: 'uploads.userQuotaMb', label: 'Storage per user', hint: 'All workspace sessions of one user together.', unit: 'MB', min: 1, max: 16777216 },
     ],
   },
   {
@@ -35,9 +35,9 @@ export const NUMBER_SECTIONS: SectionSpec[] = [
     title: 'Retention',
     lead: 'How long data is kept before the retention job removes it.',
     fields: [
-      { path: 'retention.workspaceHours', label: 'Workspace sessions', hint: 'After the last use of a session.', unit: 'hours', min: 1 },
-      { path: 'retention.auditDays', label: 'Audit log', hint: 'Older entries are removed only by the retention job.', unit: 'days', min: 1 },
-      { path: 'retention.opsLogDays', label: 'Operations log', hint: 'Job failures, rejected uploads, health changes.', unit: 'days', min: 1 },
+      { path: 'retention.workspaceHours', label: 'Workspace sessions', hint: 'After the last use of a session.', unit: 'hours', min: 1, max: 8760 },
+      { path: 'retention.auditDays', label: 'Audit log', hint: 'Older entries are removed only by the retention job.', unit: 'days', min: 30, max: 3650 },
+      { path: 'retention.opsLogDays', label: 'Operations log', hint: 'Job failures, rejected uploads, health changes.', unit: 'days', min: 1, max: 3650 },
     ],
   },
   {
@@ -45,8 +45,8 @@ export const NUMBER_SECTIONS: SectionSpec[] = [
     title: 'Lockout',
     lead: 'Failed sign-ins in a row that lock an account for a while.',
     fields: [
-      { path: 'lockout.maxFailures', label: 'Failures before lockout', hint: 'Wrong passwords in a row.', unit: 'attempts', min: 1 },
-      { path: 'lockout.lockoutMinutes', label: 'Lockout duration', hint: 'An admin can unlock earlier.', unit: 'minutes', min: 1 },
+      { path: 'lockout.maxFailures', label: 'Failures before lockout', hint: 'Wrong passwords in a row.', unit: 'attempts', min: 3, max: 1000 },
+      { path: 'lockout.lockoutMinutes', label: 'Lockout duration', hint: 'An admin can unlock earlier.', unit: 'minutes', min: 1, max: 1440 },
     ],
   },
   {
@@ -54,9 +54,9 @@ export const NUMBER_SECTIONS: SectionSpec[] = [
     title: 'Rate limits',
     lead: 'Requests allowed per minute before the server answers 429.',
     fields: [
-      { path: 'rateLimits.loginPerMinutePerIp', label: 'Sign-ins per IP address', hint: 'Attempts from one address.', unit: 'per min', min: 1 },
-      { path: 'rateLimits.loginPerMinutePerAccount', label: 'Sign-ins per account', hint: 'Attempts for one username.', unit: 'per min', min: 1 },
-      { path: 'rateLimits.heavyPerMinutePerUser', label: 'Heavy requests per user', hint: 'Scans, conversions and exports.', unit: 'per min', min: 1 },
+      { path: 'rateLimits.loginPerMinutePerIp', label: 'Sign-ins per IP address', hint: 'Attempts from one address.', unit: 'per min', min: 1, max: 100000 },
+      { path: 'rateLimits.loginPerMinutePerAccount', label: 'Sign-ins per account', hint: 'Attempts for one username.', unit: 'per min', min: 1, max: 100000 },
+      { path: 'rateLimits.heavyPerMinutePerUser', label: 'Heavy requests per user', hint: 'Scans, conversions and exports.', unit: 'per min', min: 1, max: 100000 },
     ],
   },
 ]
