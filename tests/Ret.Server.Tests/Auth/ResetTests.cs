@@ -1,8 +1,10 @@
+using Hangfire;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Ret.Server.Domain;
 using Ret.Server.Tests.Infrastructure;
 
@@ -18,7 +20,7 @@ public sealed partial class ResetTests(AuthApiFactory factory) : IClassFixture<A
         var anonymous = TestAuth.CreateClient(factory);
 
         var request = await anonymous.PostAsJsonAsync("/api/auth/request-reset", new { username = user.UserName.ToUpperInvariant() });
-        Assert.Equal(HttpStatusCode.Accepted, request.StatusCode);
+        Assert.True(request.StatusCode == HttpStatusCode.Accepted, $"{(int)request.StatusCode}; {JobSystemState()}");
 
         var (file, token) = await WaitForMailAsync(user.UserName);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
@@ -129,8 +131,9 @@ public sealed partial class ResetTests(AuthApiFactory factory) : IClassFixture<A
         var admin = await TestAuth.LoginAdminAsync(factory);
         var user = await TestAuth.CreateUserAsync(factory, "nomail-" + Guid.NewGuid().ToString("N")[..6]);
 
-        await TestAuth.CreateClient(factory).PostAsJsonAsync("/api/auth/request-reset", new { username = user.UserName });
-        var pending = await WaitAsync(() => factory.WithDbAsync(db => db.PasswordResetRequests.FirstOrDefaultAsync(r => r.UserId == user.UserId)));
+        var request = await TestAuth.CreateClient(factory).PostAsJsonAsync("/api/auth/request-reset", new { username = user.UserName });
+        Assert.True(request.StatusCode == HttpStatusCode.Accepted, $"{(int)request.StatusCode}; {JobSystemState()}");
+        var pending = await WaitAsync(() => factory.WithDbAsync(db => db.PasswordResetRequests.FirstOrDefaultAsync(r => r.UserId == user.UserId)), JobSystemState);
         Assert.Equal(PasswordResetStatus.Pending, pending!.Status);
 
         await IssueAsync(admin, user.UserId);
@@ -157,7 +160,7 @@ public sealed partial class ResetTests(AuthApiFactory factory) : IClassFixture<A
     private async Task<(string File, string Token)> WaitForMailAsync(string recipient)
     {
         var outbox = Path.Combine(factory.RuntimeRoot, "outbox");
-        return await WaitAsync(async () =>
+        var found = await WaitAsync<(string File, string Token)?>(async () =>
         {
             if (!Directory.Exists(outbox))
             {
@@ -179,19 +182,45 @@ public sealed partial class ResetTests(AuthApiFactory factory) : IClassFixture<A
                 }
             }
 
-            return default;
-        });
+            return null;
+        }, JobSystemState);
+        return found!.Value;
     }
 
-    internal static async Task<T> WaitAsync<T>(Func<Task<T>> probe)
+    /// <summary>What the job system of this test server says, for the failure message when a background job never
+    /// finished (a CI run once timed out here without showing why).</summary>
+    private string JobSystemState()
+    {
+        try
+        {
+            var monitor = factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+            var stats = monitor.GetStatistics();
+            var servers = string.Join("; ", monitor.Servers().Select(s => $"{s.Name} workers={s.WorkersCount} heartbeat={s.Heartbeat:O}"));
+            var failed = string.Join("; ", monitor.FailedJobs(0, 5).Select(f => $"{f.Value.Job?.Method.Name}: {f.Value.ExceptionType} {f.Value.ExceptionMessage}"));
+            var processing = string.Join("; ", monitor.ProcessingJobs(0, 5).Select(p => $"{p.Value.Job?.Type.Name}.{p.Value.Job?.Method.Name} on {p.Value.ServerId} since {p.Value.StartedAt:O}"));
+            return $"jobs: enqueued={stats.Enqueued} scheduled={stats.Scheduled} processing={stats.Processing} failed={stats.Failed} succeeded={stats.Succeeded}; "
+                + $"servers: [{servers}]; processing: [{processing}]; failed: [{failed}]; now {DateTime.UtcNow:O}";
+        }
+        catch (Exception ex)
+        {
+            return "job storage unreadable: " + ex;
+        }
+    }
+
+    internal static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<string>? diagnose = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90); // background jobs on a loaded 2-core CI machine
         while (true)
         {
             var value = await probe();
-            if (!EqualityComparer<T>.Default.Equals(value, default!) || DateTime.UtcNow > deadline)
+            if (!EqualityComparer<T>.Default.Equals(value, default!))
             {
-                return value ?? throw new TimeoutException("Background work did not finish in 90 s.");
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Background work did not finish in 90 s. " + diagnose?.Invoke());
             }
 
             await Task.Delay(200);

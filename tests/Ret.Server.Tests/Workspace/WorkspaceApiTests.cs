@@ -236,6 +236,47 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         Assert.False(Directory.Exists(Path.Combine(factory.RuntimeRoot, "storage", "workspace", Guid.Parse(old).ToString("N"))));
     }
 
+    [Fact]
+    public async Task A_finished_job_keeps_its_final_progress_once_the_progress_pump_is_stopped()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var session = Guid.Parse(await ConvertedSessionAsync(user.Client));
+        var scopes = factory.Services.GetRequiredService<IServiceScopeFactory>();
+        Guid jobId;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
+            var job = await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.SessionId == session && j.Kind == Ret.Server.Domain.JobKind.Convert).SingleAsync();
+            jobId = job.Id;
+            Assert.Equal(Ret.Server.Domain.JobState.Succeeded, job.State);
+            var final = Ret.Server.Features.Jobs.JobProgress.FromJson(job.ProgressJson);
+            Assert.Equal(100, final.Percent);
+            Assert.Equal("done", final.Phase);
+        }
+
+        // A pump still holding an "indexing" snapshot must not write it once stopped: the runner stops it before the
+        // final state is written (the race left a finished job at 90 %).
+        var pump = new Ret.Server.Features.Jobs.JobProgressPump(scopes, jobId, CancellationToken.None);
+        pump.Report(new Ret.Server.Features.Jobs.JobProgress { Phase = "indexing", Percent = 90 });
+        await pump.StopAsync();
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
+            await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.Id == jobId)
+                .ExecuteUpdateAsync(x => x.SetProperty(j => j.ProgressJson, "{\"phase\":\"final\",\"percent\":100}"));
+        }
+
+        pump.Report(new Ret.Server.Features.Jobs.JobProgress { Phase = "late", Percent = 95 });
+        await Task.Delay(1200); // more than two ticks of the pump
+        await pump.DisposeAsync();
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
+            var stored = await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.Id == jobId).Select(j => j.ProgressJson).SingleAsync();
+            Assert.Contains("final", stored, StringComparison.Ordinal);
+        }
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     internal static async Task<string> ConvertedSessionAsync(HttpClient http)

@@ -84,10 +84,21 @@ public sealed class JobProgressPump : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the persisting loop and waits for a write in flight, so a late snapshot cannot overwrite the job's
+    /// final state (a finished job once showed the 90 % "indexing" snapshot because the loop wrote after it). Idempotent.</summary>
+    public async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        await _loop;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
+        await StopAsync();
         _stop.Dispose();
         _cts.Dispose();
     }

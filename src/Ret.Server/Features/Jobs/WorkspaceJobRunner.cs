@@ -66,15 +66,18 @@ public sealed class WorkspaceJobRunner(
                 JobKind.Convert => await convert.RunAsync(session, job, pump, pump.Token),
                 _ => throw new InvalidOperationException($"Unknown job kind {job.Kind}."),
             };
+            await pump.StopAsync();
             await FinishAsync(job, JobState.Succeeded, null, final, CancellationToken.None);
         }
         catch (OperationCanceledException) when (pump.CancelledByUser)
         {
+            await pump.StopAsync();
             await FinishAsync(job, JobState.Cancelled, null, pump.Latest with { Phase = "cancelled" }, CancellationToken.None);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
             // Server shutting down: hand the job back (Hangfire re-queues it); the re-run starts clean.
+            await pump.StopAsync();
             await db.Set<JobRecord>().Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.State, JobState.Queued)
                 .SetProperty(j => j.ProgressJson, new JobProgress { Phase = "interrupted — will resume" }.ToJson())
@@ -88,6 +91,7 @@ public sealed class WorkspaceJobRunner(
             {
                 Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, cause = "input" },
             });
+            await pump.StopAsync();
             await FinishAsync(job, JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" }, CancellationToken.None);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -97,6 +101,7 @@ public sealed class WorkspaceJobRunner(
             {
                 Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, error = ex.GetType().Name, message = ex.Message },
             });
+            await pump.StopAsync();
             await FinishAsync(job, JobState.Failed, "The job failed because of an internal error. Retry it; if it fails again, tell an administrator.",
                 pump.Latest with { Phase = "failed" }, CancellationToken.None);
         }

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Ret.Server.Infrastructure.Hosting;
@@ -22,33 +23,41 @@ public static class JobsExtensions
         var kind = ResolveStorage(jobs, database);
         var poll = TimeSpan.FromSeconds(jobs.PollIntervalSeconds);
 
-        services.AddHangfire((sp, config) =>
+        // Each host gets its own storage, job activator and filter list, registered before AddHangfire (which only
+        // TryAdds its defaults): Hangfire's defaults are process-wide statics (JobStorage.Current, JobActivator.Current,
+        // GlobalJobFilters), so two hosts in one process — the test suite runs dozens — enqueued into each other's
+        // storage and ran jobs with each other's services (docs/decisions/0501).
+        services.AddSingleton<JobStorage>(_ =>
         {
-            config.UseFilter(sp.GetRequiredService<Operations.JobStateOpsFilter>());
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
             if (kind == JobStorageKind.Postgres)
             {
                 var connection = string.IsNullOrWhiteSpace(jobs.ConnectionString) ? database.ConnectionString : jobs.ConnectionString;
-                config.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connection), new PostgreSqlStorageOptions
+                var pgOptions = new PostgreSqlStorageOptions
                 {
                     QueuePollInterval = poll,
                     InvisibilityTimeout = TimeSpan.FromSeconds(jobs.OrphanTimeoutSeconds),
                     UseSlidingInvisibilityTimeout = true,
                     PrepareSchemaIfNecessary = true,
-                });
+                };
+                return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connection, pgOptions), pgOptions);
             }
-            else
+
+            Directory.CreateDirectory(runtime.FullRoot);
+            return new SQLiteStorage(SqliteJobStoragePath(runtime), new SQLiteStorageOptions
             {
-                Directory.CreateDirectory(runtime.FullRoot);
-                config.UseSQLiteStorage(SqliteJobStoragePath(runtime), new SQLiteStorageOptions
-                {
-                    QueuePollInterval = poll,
-                    InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
-                });
-            }
+                QueuePollInterval = poll,
+                InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
+            });
         });
+        services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<IJobFilterProvider>(sp => new JobFilterProviderCollection(
+            GlobalJobFilters.Filters,
+            new JobFilterAttributeFilterProvider(),
+            new JobFilterCollection { sp.GetRequiredService<Operations.JobStateOpsFilter>() }));
+        services.AddHangfire((_, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
 
         services.AddScoped<HousekeepingJob>();
         services.AddSingleton(new JobStorageInfo(kind));
