@@ -48,6 +48,10 @@ t2=$(date +%s.%N)
 curl -s -o /dev/null "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$SID/conversions" -d '{}'
 wait_state converted
 t3=$(date +%s.%N)
+# Download everything (ZIP of the CSV tables + manifest.json), as the browser does: ticket, then GET.
+URL=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$SID/downloads" -d '{"kind":"all","version":"original"}' | json 'd["url"]')
+DL_BYTES=$(curl -s -o "$RT/all.zip" -w '%{size_download}' "${A[@]}" "$B$URL")
+t4=$(date +%s.%N)
 ENGINE=$(cat "$RT"/storage/workspace/*/runs/*/manifest.json | json 'd["timings"]["totalSeconds"]')
 TABLE=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID/tables" | json 'max(d,key=lambda t:t["rows"])["name"]+"\t"+str(max(d,key=lambda t:t["rows"])["rows"])')
 NAME="${TABLE%%$'\t'*}"; ROWS="${TABLE##*$'\t'}"
@@ -67,17 +71,24 @@ print(f"{statistics.median(times):.1f} {times[94]:.1f}")
 PY
 )
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
-python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" <<'PY'
+# The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
+CLI_BIN="$("$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null; echo "$ROOT/.build/cli-native/ret-cli")"
+CLI_BIN="${CLI_BIN##*$'\n'}"
+c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(date +%s.%N)
+python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" <<'PY'
 import sys
 size, t0, t1, t2, t3, engine = int(sys.argv[1]), *map(float, sys.argv[2:7])
 p50, p95 = sys.argv[7].split()
 rss, rows = float(sys.argv[8]), sys.argv[9]
+t4, dl, c0, c1 = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13])
 mb = size / 1e6
 print(f"input {mb:.1f} MB (zipped)")
 print(f"upload (PUT, loopback)      {t1-t0:6.2f} s  {mb/(t1-t0):7.1f} MB/s")
 print(f"scan job                    {t2-t1:6.2f} s")
 print(f"convert job (incl. tables)  {t3-t2:6.2f} s   engine alone {engine:.2f} s")
 print(f"end to end (upload→tables)  {t3-t0:6.2f} s")
+print(f"download all (ZIP)          {t4-t3:6.2f} s  {dl/1e6:7.1f} MB")
+print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {c1-c0:.2f} s → ratio {(t4-t0)/(c1-c0):.2f} (target ≤ 1.25)")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"server peak RSS             {rss:6.0f} MB")
 PY

@@ -4,8 +4,10 @@
 #   bench/run.sh              all scenarios (needs ~1.5 GB free disk for the 1 GB input and its output)
 #   RUNS=3 bench/run.sh quick  skips the 1 GB file
 #   BENCH_CLI=/tmp/ret-base/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll BENCH_NO_README=1 bench/run.sh quick
-#                              same scenarios through another build (a same-session baseline); the table goes to
+#                              same scenarios through another (JIT) build (a same-session baseline); the table goes to
 #                              bench/out/table.md only
+#   BENCH_JIT=1 bench/run.sh   through the JIT build (dotnet ret-cli.dll) instead of the shipped native binary
+# By default the scenarios run the CLI as it ships: the native AOT binary of ./ret publish-cli (docs/decisions/0108).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,7 +19,14 @@ mkdir -p "$DATA" "$OUT"
 
 dotnet build -c Release -v q -nologo src/Ret.Cli/Ret.Cli.csproj >/dev/null
 dotnet build -c Release -v q -nologo bench/Ret.Bench/Ret.Bench.csproj >/dev/null
-CLI="dotnet ${BENCH_CLI:-$ROOT/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll}"
+if [ -n "${BENCH_CLI:-}" ] || [ -n "${BENCH_JIT:-}" ]; then
+  CLI="dotnet ${BENCH_CLI:-$ROOT/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll}"
+  CLI_KIND="JIT build (\`dotnet ret-cli.dll\`)"
+else
+  "$ROOT/ret" publish-cli "$ROOT/.build/cli-native" >&2
+  CLI="$ROOT/.build/cli-native/ret-cli"
+  CLI_KIND="native AOT binary (\`./ret publish-cli\`)"
+fi
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 BENCH="dotnet $ROOT/bench/Ret.Bench/bin/Release/net10.0/ret-bench.dll"
 
@@ -97,7 +106,7 @@ TABLE=$(awk -F'\t' -v runs="$RUNS" '
     if ("big-csv" in wall) row("big-csv", "1 GB nested XML → CSV, 1 thread", "RSS ≤ 200 MB", (rss["big-csv"] / 1024 <= 200 ? "yes" : "no"))
   }' "$RESULTS")
 {
-  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version), medians of $RUNS runs, command \`${BENCH_CLI:+BENCH_CLI=$BENCH_CLI }bench/run.sh${1:+ $1}\`, load average (1/5/15 min) at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), .NET $(dotnet --version), CLI: $CLI_KIND, medians of $RUNS runs, command \`${BENCH_CLI:+BENCH_CLI=$BENCH_CLI }${BENCH_JIT:+BENCH_JIT=$BENCH_JIT }bench/run.sh${1:+ $1}\`, load average (1/5/15 min) at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "$TABLE"
 } > "$OUT/table.md"

@@ -16,6 +16,14 @@ internal static class Generator
         "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "enim", "minim", "veniam", "quis", "nostrud",
     ];
 
+    /// <summary>Small inputs of the same shapes (2 MB flat, 3 MB nested), for smoke tests such as the native CLI check.</summary>
+    public static void Small(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        Write(Path.Combine(dir, "flat.xml"), 2_000_000, Flat);
+        Write(Path.Combine(dir, "nested.xml"), 3_000_000, Nested);
+    }
+
     public static void All(string dir, bool skipBig)
     {
         Directory.CreateDirectory(dir);

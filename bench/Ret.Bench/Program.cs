@@ -2,18 +2,61 @@ using Ret.Bench;
 
 // ret-bench: deterministic input generator and a naive DOM baseline converter for bench/run.sh.
 //   ret-bench generate DIR [--skip-big]     writes flat.xml, nested.xml, many.zip, big.xml into DIR
+//   ret-bench generate DIR --small          writes a 2 MB flat.xml and a 3 MB nested.xml (smoke tests)
 //   ret-bench dom-baseline INPUT.xml OUTDIR  XDocument-based converter (the "obvious" implementation)
 //   ret-bench warm INPUT OUTDIR [RUNS] [THREADS] [csv|xlsx]
 //                                            converts RUNS times in one process (as the server does, warm JIT)
 //                                            and prints wall and process CPU seconds per run
+//   ret-bench reader-baseline INPUT.xml [RUNS]
+//                                            the ceiling: one XmlReader pass with the engine's settings, reading
+//                                            every name and text value and nothing else (no output)
 if (args.Length >= 2 && args[0] == "generate")
 {
-    Generator.All(args[1], skipBig: args.Contains("--skip-big"));
+    if (args.Contains("--small"))
+    {
+        Generator.Small(args[1]);
+    }
+    else
+    {
+        Generator.All(args[1], skipBig: args.Contains("--skip-big"));
+    }
+
     return 0;
 }
 if (args.Length == 3 && args[0] == "dom-baseline")
 {
     DomBaseline.Convert(args[1], args[2]);
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "reader-baseline")
+{
+    var runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+    var mb = new FileInfo(args[1]).Length / 1e6;
+    for (var i = 0; i < runs; i++)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long chars = 0, elements = 0;
+        using (var stream = new FileStream(args[1], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        using (var reader = Ret.Conversion.Safety.SafeXml.Create(stream, new Ret.Conversion.Safety.SafetyLimits()))
+        {
+            while (reader.Read())
+            {
+                if (reader.NodeType == System.Xml.XmlNodeType.Element)
+                {
+                    elements++;
+                    chars += reader.LocalName.Length;
+                }
+                else if (reader.NodeType == System.Xml.XmlNodeType.Text)
+                {
+                    chars += reader.Value.Length;
+                }
+            }
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        Console.WriteLine(System.FormattableString.Invariant($"pass {i + 1}: {wall:F3} s, {mb / wall:F0} MB/s ({elements} elements, {chars} chars)"));
+    }
+
     return 0;
 }
 if (args.Length >= 3 && args[0] == "warm")
@@ -55,5 +98,5 @@ if (args.Length >= 3 && args[0] == "warm")
     }
     return 0;
 }
-Console.Error.WriteLine("usage: ret-bench generate DIR [--skip-big] | ret-bench dom-baseline INPUT.xml OUTDIR | ret-bench warm INPUT OUTDIR [RUNS] [THREADS] [csv|xlsx]");
+Console.Error.WriteLine("usage: ret-bench generate DIR [--skip-big] | ret-bench dom-baseline INPUT.xml OUTDIR | ret-bench warm INPUT OUTDIR [RUNS] [THREADS] [csv|xlsx] | ret-bench reader-baseline INPUT.xml [RUNS]");
 return 2;
