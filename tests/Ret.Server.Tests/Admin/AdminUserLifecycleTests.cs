@@ -89,13 +89,16 @@ public sealed class AdminUserLifecycleTests(AuthApiFactory factory) : IClassFixt
     {
         var admin = await TestAuth.LoginAdminAsync(factory);
         var user = await TestAuth.CreateUserAsync(factory);
-        await Workspace.WorkspaceApiTests.CreateSessionAsync(user.Client, "detail");
+        var sessionId = await Workspace.WorkspaceApiTests.CreateSessionAsync(user.Client, "detail");
+        var xml = System.Text.Encoding.UTF8.GetBytes("<Export>" + string.Concat(Enumerable.Repeat("<Row><Code>N30</Code></Row>", 200)) + "</Export>");
+        Assert.Equal(HttpStatusCode.Created,
+            (await user.Client.PutAsync($"/api/workspace/sessions/{sessionId}/files/detail.xml", new ByteArrayContent(xml))).StatusCode);
 
         var detail = await admin.GetJsonAsync($"/api/admin/users/{user.UserId}");
 
         Assert.Equal(user.UserName, detail.GetProperty("user").GetProperty("username").GetString());
         Assert.Equal(1, detail.GetProperty("workspaceSessions").GetInt32());
-        Assert.True(detail.GetProperty("storageBytes").GetInt64() >= 0);
+        Assert.True(detail.GetProperty("storageBytes").GetInt64() >= xml.Length, $"storage {detail.GetProperty("storageBytes")} < uploaded {xml.Length}");
         var session = Assert.Single(detail.GetProperty("signInSessions").EnumerateArray());
         Assert.Equal("active", session.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await admin.Client.GetAsync($"/api/admin/users/{Guid.NewGuid()}")).StatusCode);
