@@ -18,7 +18,7 @@ internal sealed class RowExtractor
     private readonly RecordMatcher _matcher;
     private readonly SafetyLimits _limits;
     private readonly SpillWriter _spill;
-    private readonly NameTable _names = new();
+    private readonly NameTable _names = new CachedNameTable();
     private readonly string _xmlnsNamespace;
     private readonly PathNode _contextRoot;
     private readonly List<PathNode> _columns = [];
@@ -183,7 +183,11 @@ internal sealed class RowExtractor
         ref var frame = ref _frames[depth];
         if (frame.Text is not null)
         {
-            var value = frame.OnlyCData ? frame.Text : frame.Text.Trim(_xmlWhitespace);
+            var text = frame.Text;
+            // Most values carry no formatting whitespace: skip Trim's scan and copy when both ends are clean.
+            var value = frame.OnlyCData || (text.Length > 0 && !IsXmlWhitespace(text[0]) && !IsXmlWhitespace(text[^1]))
+                ? text
+                : text.Trim(_xmlWhitespace);
             if (value.Length > 0)
             {
                 _seen++;
@@ -211,6 +215,8 @@ internal sealed class RowExtractor
         }
         frame.Text = null;
     }
+
+    private static bool IsXmlWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n';
 
     private void Emit(PathNode node, string value, bool isValue, bool inRecord)
     {

@@ -25,7 +25,7 @@ public static class SafeXml
         IgnoreProcessingInstructions = true,
         IgnoreWhitespace = true,
         CloseInput = false,
-        NameTable = nameTable,
+        NameTable = nameTable ?? new CachedNameTable(),
     };
 
     public static XmlReader Create(Stream stream, SafetyLimits limits, XmlNameTable? nameTable = null) =>
