@@ -29,5 +29,9 @@ export function formatDate(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? '—' : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
 }
 
-export const formatSpeed = (bytesPerSecond: number | null | undefined) =>
-  bytesPerSecond == null ? '—' : `${(bytesPerSecond / 1_000_000).toFixed(1)} MB/s`
+/** A transfer or conversion rate; small rates in KB/s (a tiny conversion is not "0.0 MB/s"). */
+export function formatSpeed(bytesPerSecond: number | null | undefined): string {
+  if (bytesPerSecond == null || !Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) return '—'
+  if (bytesPerSecond < 1_000_000) return `${Math.round(bytesPerSecond / 1000)} KB/s`
+  return `${(bytesPerSecond / 1_000_000).toFixed(1)} MB/s`
+}
