@@ -72,8 +72,8 @@ PY
 )
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
 # The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
-CLI_BIN="$("$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null; echo "$ROOT/.build/cli-native/ret-cli")"
-CLI_BIN="${CLI_BIN##*$'\n'}"
+"$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
+CLI_BIN="$ROOT/.build/cli-native/ret-cli"
 c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(date +%s.%N)
 python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" <<'PY'
 import sys

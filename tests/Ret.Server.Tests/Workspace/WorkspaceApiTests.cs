@@ -6,6 +6,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Ret.Server.Domain;
+using Ret.Server.Features.Jobs;
+using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Tests.Infrastructure;
 
 namespace Ret.Server.Tests.Workspace;
@@ -223,7 +226,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         var fresh = await CreateSessionAsync(user.Client, "fresh");
         using (var scope = factory.Services.CreateScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
+            var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
             var id = Guid.Parse(old);
             await db.Set<Ret.Server.Domain.WorkspaceSession>().Where(s => s.Id == id)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.ExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
@@ -245,34 +248,34 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         Guid jobId;
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
-            var job = await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.SessionId == session && j.Kind == Ret.Server.Domain.JobKind.Convert).SingleAsync();
+            var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+            var job = await db.Set<JobRecord>().Where(j => j.SessionId == session && j.Kind == JobKind.Convert).SingleAsync();
             jobId = job.Id;
-            Assert.Equal(Ret.Server.Domain.JobState.Succeeded, job.State);
-            var final = Ret.Server.Features.Jobs.JobProgress.FromJson(job.ProgressJson);
+            Assert.Equal(JobState.Succeeded, job.State);
+            var final = JobProgress.FromJson(job.ProgressJson);
             Assert.Equal(100, final.Percent);
             Assert.Equal("done", final.Phase);
         }
 
         // A pump still holding an "indexing" snapshot must not write it once stopped: the runner stops it before the
         // final state is written (the race left a finished job at 90 %).
-        var pump = new Ret.Server.Features.Jobs.JobProgressPump(scopes, jobId, CancellationToken.None);
-        pump.Report(new Ret.Server.Features.Jobs.JobProgress { Phase = "indexing", Percent = 90 });
+        var pump = new JobProgressPump(scopes, jobId, CancellationToken.None);
+        pump.Report(new JobProgress { Phase = "indexing", Percent = 90 });
         await pump.StopAsync();
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
-            await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.Id == jobId)
+            var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+            await db.Set<JobRecord>().Where(j => j.Id == jobId)
                 .ExecuteUpdateAsync(x => x.SetProperty(j => j.ProgressJson, "{\"phase\":\"final\",\"percent\":100}"));
         }
 
-        pump.Report(new Ret.Server.Features.Jobs.JobProgress { Phase = "late", Percent = 95 });
+        pump.Report(new JobProgress { Phase = "late", Percent = 95 });
         await Task.Delay(1200); // more than two ticks of the pump
         await pump.DisposeAsync();
         await using (var scope = scopes.CreateAsyncScope())
         {
-            var db = scope.ServiceProvider.GetRequiredService<Ret.Server.Infrastructure.Persistence.RetDbContext>();
-            var stored = await db.Set<Ret.Server.Domain.JobRecord>().Where(j => j.Id == jobId).Select(j => j.ProgressJson).SingleAsync();
+            var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+            var stored = await db.Set<JobRecord>().Where(j => j.Id == jobId).Select(j => j.ProgressJson).SingleAsync();
             Assert.Contains("final", stored, StringComparison.Ordinal);
         }
     }

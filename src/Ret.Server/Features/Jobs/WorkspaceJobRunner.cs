@@ -58,6 +58,7 @@ public sealed class WorkspaceJobRunner(
         }
 
         await using var pump = new JobProgressPump(scopes, job.Id, shutdown);
+        (JobState State, string? Error, JobProgress Progress) outcome;
         try
         {
             var final = job.Kind switch
@@ -66,13 +67,11 @@ public sealed class WorkspaceJobRunner(
                 JobKind.Convert => await convert.RunAsync(session, job, pump, pump.Token),
                 _ => throw new InvalidOperationException($"Unknown job kind {job.Kind}."),
             };
-            await pump.StopAsync();
-            await FinishAsync(job, JobState.Succeeded, null, final, CancellationToken.None);
+            outcome = (JobState.Succeeded, null, final);
         }
         catch (OperationCanceledException) when (pump.CancelledByUser)
         {
-            await pump.StopAsync();
-            await FinishAsync(job, JobState.Cancelled, null, pump.Latest with { Phase = "cancelled" }, CancellationToken.None);
+            outcome = (JobState.Cancelled, null, pump.Latest with { Phase = "cancelled" });
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
@@ -91,8 +90,7 @@ public sealed class WorkspaceJobRunner(
             {
                 Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, cause = "input" },
             });
-            await pump.StopAsync();
-            await FinishAsync(job, JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" }, CancellationToken.None);
+            outcome = (JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -101,10 +99,14 @@ public sealed class WorkspaceJobRunner(
             {
                 Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, error = ex.GetType().Name, message = ex.Message },
             });
-            await pump.StopAsync();
-            await FinishAsync(job, JobState.Failed, "The job failed because of an internal error. Retry it; if it fails again, tell an administrator.",
-                pump.Latest with { Phase = "failed" }, CancellationToken.None);
+            outcome = (JobState.Failed, "The job failed because of an internal error. Retry it; if it fails again, tell an administrator.",
+                pump.Latest with { Phase = "failed" });
         }
+
+        // The pump stops (and finishes a write in flight) before the final state is written, so a late progress
+        // snapshot cannot overwrite it.
+        await pump.StopAsync();
+        await FinishAsync(job, outcome.State, outcome.Error, outcome.Progress, CancellationToken.None);
     }
 
     private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)
