@@ -16,7 +16,7 @@ RET_RUNTIME_ROOT="$RT" RET_ADMIN_PASSWORD=bench-initial-password RateLimits__Ena
   Logging__Console__Json=false dotnet "$ROOT/.build/server/Ret.Server.dll" --contentRoot "$ROOT/src/Ret.Server" --urls "$B" \
   >"$RT/server.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null || true; rm -rf "$RT"' EXIT
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$RT"' EXIT
 for _ in $(seq 1 120); do curl -fs "$B/health/live" >/dev/null && break; sleep 0.5; done
 
 json() { python3 -c "import sys,json;d=json.load(sys.stdin);print($1)"; }
@@ -52,6 +52,9 @@ t3=$(date +%s.%N)
 URL=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$SID/downloads" -d '{"kind":"all","version":"original"}' | json 'd["url"]')
 DL_BYTES=$(curl -s -o "$RT/all.zip" -w '%{size_download}' "${A[@]}" "$B$URL")
 t4=$(date +%s.%N)
+# The preview/edit store is filled after the conversion reports done (ADR 0502): wait for it before timing previews.
+until [[ "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID" | json 'd["tablesReady"]')" == "True" ]]; do sleep 0.1; done
+t5=$(date +%s.%N)
 ENGINE=$(cat "$RT"/storage/workspace/*/runs/*/manifest.json | json 'd["timings"]["totalSeconds"]')
 TABLE=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID/tables" | json 'max(d,key=lambda t:t["rows"])["name"]+"\t"+str(max(d,key=lambda t:t["rows"])["rows"])')
 NAME="${TABLE%%$'\t'*}"; ROWS="${TABLE##*$'\t'}"
@@ -75,24 +78,25 @@ RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
 "$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
 CLI_BIN="$ROOT/.build/cli-native/ret-cli"
 c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(date +%s.%N)
-python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" <<'PY'
+python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" "$t5" <<'PY'
 import sys
 size, t0, t1, t2, t3, engine = int(sys.argv[1]), *map(float, sys.argv[2:7])
 p50, p95 = sys.argv[7].split()
 rss, rows = float(sys.argv[8]), sys.argv[9]
-t4, dl, c0, c1 = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13])
+t4, dl, c0, c1, t5 = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13]), float(sys.argv[14])
 mb = size / 1e6
 print(f"input {mb:.1f} MB (zipped)")
 print(f"upload (PUT, loopback)      {t1-t0:6.2f} s  {mb/(t1-t0):7.1f} MB/s")
 print(f"scan job                    {t2-t1:6.2f} s")
-print(f"convert job (incl. tables)  {t3-t2:6.2f} s   engine alone {engine:.2f} s")
+print(f"convert job                 {t3-t2:6.2f} s   engine alone {engine:.2f} s")
 print(f"end to end (upload→tables)  {t3-t0:6.2f} s")
+print(f"preview store ready         {t5-t3:6.2f} s after the job (downloads work meanwhile)")
 print(f"download all (ZIP)          {t4-t3:6.2f} s  {dl/1e6:7.1f} MB")
 print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {c1-c0:.2f} s → ratio {(t4-t0)/(c1-c0):.2f} (target ≤ 1.25)")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"server peak RSS             {rss:6.0f} MB")
 PY
-grep -ho "Conversion [0-9a-f-]*: .*after the load" "$RT/server.log" | tail -1 || true
+grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 2]

@@ -50,6 +50,16 @@ public sealed class WorkspaceSession
 
     /// <summary>The conversion whose tables are current.</summary>
     public Guid? CurrentConversionId { get; set; }
+
+    /// <summary>The conversion whose tables the preview/edit store holds. The store is filled after the conversion
+    /// reports done (downloads work from the engine's files at once), so until this equals
+    /// <see cref="CurrentConversionId"/> preview and edit answer 409 "being prepared" (ADR 0502).</summary>
+    public Guid? TablesConversionId { get; set; }
+
+    /// <summary>Why the store could not be filled for the current conversion (null while preparing or when ready).</summary>
+    public string? TablesError { get; set; }
+
+    public bool TablesReady => CurrentConversionId is not null && TablesConversionId == CurrentConversionId;
 }
 
 public enum WorkspaceFileState

@@ -44,6 +44,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         var jobId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         var finalEvent = await ReadEventsUntilEndAsync(http, $"/api/jobs/{jobId}/events");
         Assert.Contains("\"state\":\"succeeded\"", finalEvent, StringComparison.Ordinal);
+        await WaitForTablesReadyAsync(http, session);
 
         using (var tables = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
         {
@@ -289,7 +290,26 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         await WaitForStateAsync(http, session, "scanned");
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { })).StatusCode);
         await WaitForStateAsync(http, session, "converted");
+        await WaitForTablesReadyAsync(http, session);
         return session;
+    }
+
+    /// <summary>The preview/edit store is filled after the conversion reports done (ADR 0502).</summary>
+    internal static async Task WaitForTablesReadyAsync(HttpClient http, string session)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            using var doc = await JsonAsync(http, $"/api/workspace/sessions/{session}");
+            Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("tablesError").ValueKind);
+            if (doc.RootElement.GetProperty("tablesReady").GetBoolean())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("the preview store was never ready");
     }
 
     internal static async Task<string> CreateSessionAsync(HttpClient http, string name)
@@ -299,7 +319,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private static async Task WaitForStateAsync(HttpClient http, string session, string state)
+    internal static async Task WaitForStateAsync(HttpClient http, string session, string state)
     {
         string? last = null;
         for (var i = 0; i < 1200; i++)
@@ -318,7 +338,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         Assert.Fail($"session stayed {last}, expected {state}");
     }
 
-    private static async Task<JsonDocument> JsonAsync(HttpClient http, string path)
+    internal static async Task<JsonDocument> JsonAsync(HttpClient http, string path)
     {
         var response = await http.GetAsync(path);
         Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -345,7 +365,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         return last ?? "";
     }
 
-    private static async Task<string> DownloadByTicketAsync(HttpClient http, string session, object request)
+    internal static async Task<string> DownloadByTicketAsync(HttpClient http, string session, object request)
     {
         var ticket = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/downloads", request);
         Assert.Equal(HttpStatusCode.Created, ticket.StatusCode);

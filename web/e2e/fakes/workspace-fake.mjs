@@ -281,6 +281,9 @@ function full(s) {
     scan: s.scan?.summary ?? null,
     activeJob: s.activeJob ? publicJob(jobs.get(s.activeJob)) : null,
     lastJob: s.lastJob ? publicJob(jobs.get(s.lastJob)) : null,
+    tablesReady: !!s.tables,
+    tablesError: null,
+    undoableEdits: s.undo.length,
   }
 }
 const usedBytes = (owner) => [...sessions.values()].filter((s) => s.owner === owner).reduce((n, s) => n + s.files.reduce((m, f) => m + f.uploadedBytes, 0), 0)

@@ -35,6 +35,12 @@ export interface Session extends SessionSummary {
   scan: ScanSummary | null
   activeJob: Job | null
   lastJob: Job | null
+  /** The preview/edit store holds the current tables; false for a few seconds after a conversion (downloads work). */
+  tablesReady: boolean
+  /** Why the store could not be filled, if it could not. */
+  tablesError: string | null
+  /** Saved edits that "Undo last edit" can still revert. */
+  undoableEdits: number
 }
 
 export interface Quota {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Ret.Conversion.Conversion;
 using Ret.Server.Domain;
 using Ret.Server.Features.Workspace;
+using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 
 namespace Ret.Server.Features.Jobs;
@@ -32,18 +33,21 @@ public sealed record ConvertJobOptions
         => string.IsNullOrWhiteSpace(json) ? new ConvertJobOptions() : JsonSerializer.Deserialize<ConvertJobOptions>(json, JobProgress.Json) ?? new ConvertJobOptions();
 }
 
-/// <summary>Converts a session's files with the engine into a fresh run folder, loads the tables for preview and
-/// editing, and makes them the session's current tables in one transaction. The engine always writes the exact
-/// values (canonical CSV, no formula neutralisation, no BOM); the user's output choices apply when downloading.</summary>
+/// <summary>Converts a session's files with the engine into a fresh run folder and makes them the session's current
+/// tables in one transaction — the job is done then, and every download works from the engine's files. The tables
+/// are loaded into the preview/edit store afterwards (<see cref="PrepareTablesAsync"/>, ADR 0502). The engine always
+/// writes the exact values (canonical CSV, no formula neutralisation, no BOM); the user's output choices apply when
+/// downloading.</summary>
 public sealed class ConvertStep(
     WorkspaceStorage storage,
     RetDbContext db,
     SessionTables tables,
     IOptionsSnapshot<WorkspaceOptions> options,
+    IOpsLog ops,
     ILogger<ConvertStep> logger)
 {
-    /// <summary>The engine's share of the whole job: 0–90 % (loading the tables for preview takes the last 10 %).</summary>
-    internal static double ConversionPercent(long bytesDone, long bytesTotal) => Math.Round(Rates.Percent(bytesDone, bytesTotal) * 0.9, 1);
+    /// <summary>The job's percentage: the engine's share of the input bytes.</summary>
+    internal static double ConversionPercent(long bytesDone, long bytesTotal) => Math.Round(Rates.Percent(bytesDone, bytesTotal), 1);
 
     private static long PeakWorkingSetMb()
     {
@@ -118,16 +122,7 @@ public sealed class ConvertStep(
         }
 
         var engineTime = clock.Elapsed;
-        var peakAfterEngine = PeakWorkingSetMb();
-
-        // The engine's buffers are garbage now; hand that memory back to the OS before DuckDB takes its share, so the two
-        // peaks do not add up (measured: bench/README.md, "Workspace end to end").
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var last = pump.Latest;
-        pump.Report(last with { Phase = "indexing", Percent = 90 });
-        await tables.ReplaceAllAsync(session.Id, runDir, manifest, ct);
-        var tablesTime = clock.Elapsed - engineTime;
 
         // One transaction: the new tables become current and the old patch log goes with the old tables.
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
@@ -156,15 +151,15 @@ public sealed class ConvertStep(
             }
 
             session.CurrentConversionId = job.Id;
+            session.TablesError = null;
             session.TableCount = manifest.Tables.Count;
             session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
 
-        logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, table load {TablesSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakAfterEngineMb} MB after the engine, {PeakMb} MB after the load",
-            job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, tablesTime.TotalSeconds, clock.Elapsed.TotalSeconds,
-            peakAfterEngine, PeakWorkingSetMb());
+        logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB",
+            job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, clock.Elapsed.TotalSeconds, PeakWorkingSetMb());
 
         // Older runs are no longer referenced.
         foreach (var old in Directory.EnumerateDirectories(Path.GetDirectoryName(runDir)!))
@@ -186,5 +181,70 @@ public sealed class ConvertStep(
             MbPerSecond = Rates.MegabytesPerSecond(last.BytesTotal, clock.Elapsed),
             Percent = 100,
         };
+    }
+
+    /// <summary>
+    /// Loads the current conversion's tables into the session's preview/edit store and marks the store ready. Runs in
+    /// the conversion's Hangfire job right after the job reported done, and again when that job is delivered once more
+    /// after a crash, so a store is never left unprepared. A no-op when the store is ready or the conversion is no longer
+    /// current (a newer one superseded it). A failure is recorded on the session (preview and edit show it; downloads
+    /// are unaffected); a shutdown propagates so Hangfire hands the job back.
+    /// </summary>
+    public async Task PrepareTablesAsync(Guid sessionId, Guid conversionId, CancellationToken ct)
+    {
+        var session = await db.Set<WorkspaceSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null || session.CurrentConversionId != conversionId || session.TablesConversionId == conversionId)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var runDir = storage.RunDir(sessionId, conversionId);
+        try
+        {
+            var manifestFile = Path.Combine(runDir, Converter.ManifestFileName);
+            var manifest = RetJsonContext.DeserializeManifest(await File.ReadAllTextAsync(manifestFile, ct))
+                ?? throw new InvalidDataException("The conversion's manifest is empty.");
+
+            // The engine's buffers are garbage now; hand that memory back to the OS before DuckDB takes its share, so
+            // the two peaks do not add up (measured: bench/README.md, "Workspace end to end").
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            var ready = await tables.ReplaceAllAsync(sessionId, runDir, manifest, async token =>
+                await db.Set<WorkspaceSession>().AsNoTracking().AnyAsync(s => s.Id == sessionId && s.CurrentConversionId == conversionId, token),
+                async token => await db.Set<WorkspaceSession>()
+                    .Where(s => s.Id == sessionId && s.CurrentConversionId == conversionId)
+                    .ExecuteUpdateAsync(u => u
+                        .SetProperty(s => s.TablesConversionId, conversionId)
+                        .SetProperty(s => s.TablesError, (string?)null)
+                        .SetProperty(s => s.SizeBytes, WorkspaceStorage.SizeOf(storage.SessionDir(sessionId))), token) == 1,
+                ct);
+            logger.LogInformation("Conversion {JobId}: preview store {Outcome} in {Seconds:0.00} s; process peak RSS {PeakMb} MB",
+                conversionId, ready ? "ready" : "superseded", clock.Elapsed.TotalSeconds, PeakWorkingSetMb());
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var current = await db.Set<WorkspaceSession>().AsNoTracking()
+                .AnyAsync(s => s.Id == sessionId && s.CurrentConversionId == conversionId, CancellationToken.None);
+            if (!current)
+            {
+                // A newer conversion replaced this one (and removed its folder) while it loaded: nothing to report.
+                logger.LogInformation("Conversion {JobId}: preview store superseded while loading ({Error})", conversionId, ex.Message);
+                return;
+            }
+
+            logger.LogError(ex, "Conversion {JobId}: the preview store could not be prepared", conversionId);
+            ops.Write(new OpsEvent(OpsLevel.Error, OpsCategory.Job, "Preview store could not be prepared")
+            {
+                Details = new { jobId = conversionId, sessionId, error = ex.GetType().Name, message = ex.Message },
+            });
+            await db.Set<WorkspaceSession>().Where(s => s.Id == sessionId && s.CurrentConversionId == conversionId)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError,
+                    "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry."), CancellationToken.None);
+        }
     }
 }

@@ -69,8 +69,9 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptions
 
 internal static class Rates
 {
+    /// <summary>Rounded to the kilobyte per second: a small conversion is still shown in KB/s rather than "0".</summary>
     public static double? MegabytesPerSecond(long bytes, TimeSpan elapsed)
-        => elapsed.TotalSeconds < 0.05 ? null : Math.Round(bytes / 1_000_000.0 / elapsed.TotalSeconds, 1);
+        => elapsed.TotalSeconds < 0.05 ? null : Math.Round(bytes / 1_000_000.0 / elapsed.TotalSeconds, 3);
 
     public static double Percent(long done, long total, double cap = 100)
         => total <= 0 ? 0 : Math.Min(cap, Math.Round(100.0 * done / total, 1));

@@ -27,6 +27,14 @@ public sealed class WorkspaceJobRunner(
     public async Task RunAsync(Guid jobId, CancellationToken shutdown)
     {
         var job = await db.Set<JobRecord>().FirstOrDefaultAsync(j => j.Id == jobId, shutdown);
+        if (job is { Kind: JobKind.Convert, State: JobState.Succeeded })
+        {
+            // Delivered again after a crash between "done" and a filled preview store: finish that part (a no-op when
+            // the store is ready or a newer conversion superseded this one).
+            await convert.PrepareTablesAsync(job.SessionId, job.Id, shutdown);
+            return;
+        }
+
         if (job is null || job.IsTerminal)
         {
             return; // deleted with its session, or already finished (a duplicate delivery)
@@ -107,6 +115,13 @@ public sealed class WorkspaceJobRunner(
         // snapshot cannot overwrite it.
         await pump.StopAsync();
         await FinishAsync(job, outcome.State, outcome.Error, outcome.Progress, CancellationToken.None);
+
+        // The conversion is done and downloadable; the preview/edit store is filled after it, in this same Hangfire
+        // job, so a crash here re-delivers the job and the branch at the top completes it (ADR 0502).
+        if (job.Kind == JobKind.Convert && outcome.State == JobState.Succeeded)
+        {
+            await convert.PrepareTablesAsync(job.SessionId, job.Id, shutdown);
+        }
     }
 
     private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)

@@ -153,13 +153,15 @@ internal static class DownloadEndpoints
         var xlsx = (request.Format ?? chosen.Format).Equals("xlsx", StringComparison.OrdinalIgnoreCase);
         var version = string.Equals(request.Version, "original", StringComparison.OrdinalIgnoreCase) ? TableVersion.Original : TableVersion.Modified;
         var csv = new CsvExportOptions(chosen.NeutraliseFormulas, chosen.Bom);
-        var store = tables.Open(session.Id);
-        var all = await store.ListTablesAsync(ct);
+        var runDir = storage.RunDir(session.Id, conversionId);
+        var all = session.TablesReady
+            ? await FromStoreAsync(tables.Open(session.Id), version, xlsx, csv, ct)
+            : await FromRunAsync(runDir, xlsx, csv, ct);
 
         if (kind == "table")
         {
             var table = all.FirstOrDefault(t => t.Name == request.Table);
-            if (table is null || (version == TableVersion.Original && !table.HasOriginal))
+            if (table is null)
             {
                 await NotFoundAsync(http, "Table not found.");
                 return;
@@ -167,7 +169,7 @@ internal static class DownloadEndpoints
 
             http.Response.SetAttachment(xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
                 table.Name + (xlsx ? ".xlsx" : ".csv"));
-            await WriteTableAsync(store, table.Name, version, xlsx, csv, http.Response.Body, ct);
+            await table.WriteAsync(http.Response.Body, ct);
             return;
         }
 
@@ -190,17 +192,12 @@ internal static class DownloadEndpoints
         using var zip = new ZipArchive(http.Response.Body, ZipArchiveMode.Create, leaveOpen: true);
         foreach (var table in selected)
         {
-            if (version == TableVersion.Original && !table.HasOriginal)
-            {
-                continue;
-            }
-
             var entry = zip.CreateEntry(SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv"), xlsx ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
             await using var stream = entry.Open();
-            await WriteTableAsync(store, table.Name, version, xlsx, csv, stream, ct);
+            await table.WriteAsync(stream, ct);
         }
 
-        var manifest = Path.Combine(storage.RunDir(session.Id, conversionId), Converter.ManifestFileName);
+        var manifest = Path.Combine(runDir, Converter.ManifestFileName);
         if (kind == "all" && File.Exists(manifest))
         {
             var entry = zip.CreateEntry(Converter.ManifestFileName, CompressionLevel.Fastest);
@@ -208,6 +205,42 @@ internal static class DownloadEndpoints
             await using var source = File.OpenRead(manifest);
             await source.CopyToAsync(stream, ct);
         }
+    }
+
+    /// <summary>A table that can be downloaded, and how to write it.</summary>
+    private sealed record Downloadable(string Name, string Group, Func<Stream, CancellationToken, Task> WriteAsync);
+
+    /// <summary>The store's live tables (for the original version: those that have one). A CSV of an original, or of a
+    /// table nobody edited, is copied from the engine's file (the same bytes, several times faster than from DuckDB).</summary>
+    private static async Task<IReadOnlyList<Downloadable>> FromStoreAsync(SessionTableStore store, TableVersion version, bool xlsx,
+        CsvExportOptions csv, CancellationToken ct)
+        => (await store.ListTablesAsync(ct))
+            .Where(t => version == TableVersion.Modified || t.HasOriginal)
+            .Select(t => new Downloadable(t.Name, t.Group, !xlsx && t.OriginalPath is { } original && (version == TableVersion.Original || !t.Modified)
+                ? (output, token) => SessionTableStore.WriteCsvFileAsync(original, t.Columns, output, csv, token)
+                : (output, token) => WriteTableAsync(store, t.Name, version, xlsx, csv, output, token)))
+            .ToList();
+
+    /// <summary>The conversion's tables straight from the engine's files, while the store is still being filled: nothing
+    /// can have been edited yet, so original and modified are the same.</summary>
+    private static async Task<IReadOnlyList<Downloadable>> FromRunAsync(string runDir, bool xlsx, CsvExportOptions csv, CancellationToken ct)
+    {
+        var path = Path.Combine(runDir, Converter.ManifestFileName);
+        var manifest = File.Exists(path) ? RetJsonContext.DeserializeManifest(await File.ReadAllTextAsync(path, ct)) : null;
+        return (manifest?.Tables ?? [])
+            .Select(t => new Downloadable(t.Name, t.Group, async (output, token) =>
+            {
+                var file = Path.Combine(runDir, t.File);
+                if (xlsx)
+                {
+                    await SessionTableStore.WriteXlsxFileAsync(file, t.Columns, t.Name, output, token);
+                }
+                else
+                {
+                    await SessionTableStore.WriteCsvFileAsync(file, t.Columns, output, csv, token);
+                }
+            }))
+            .ToList();
     }
 
     private static async Task WriteTableAsync(SessionTableStore store, string table, TableVersion version, bool xlsx, CsvExportOptions csv,

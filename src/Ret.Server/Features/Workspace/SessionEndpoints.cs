@@ -105,9 +105,10 @@ internal static class SessionEndpoints
             scan = report is null ? null : ScanEndpoints.Summarize(report);
         }
 
+        var undoable = await db.Set<PatchLogEntry>().Where(p => p.SessionId == s.Id && !p.Undone).Select(p => p.EditId).Distinct().CountAsync(ct);
         JobDto? Find(Guid? jobId) => jobs.FirstOrDefault(j => j.Id == jobId) is { } j ? JobDto.From(j) : null;
         return new SessionDto(s.Id, s.Name, s.State.ToString().ToLowerInvariant(), s.CreatedAt, s.UpdatedAt, s.ExpiresAt,
             s.SizeBytes, s.FileCount, s.TableCount, files.Select(UploadedFileDto.From).ToList(), scan,
-            Find(s.ActiveJobId), Find(s.LastJobId));
+            Find(s.ActiveJobId), Find(s.LastJobId), s.TablesReady, s.CurrentConversionId is null ? null : s.TablesError, undoable);
     }
 }

@@ -8,11 +8,20 @@ namespace Ret.Server.Features.Workspace;
 /// crash mid-import leaves the previous tables intact).</summary>
 public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceStorage storage)
 {
+    /// <summary>One swap at a time per session: "is this conversion still current? → swap → mark ready" must not
+    /// interleave with another conversion's swap (the store would hold one run while the session names the other).
+    /// Striped (a fixed set of locks, shared by sessions that hash alike) so nothing grows with the number of sessions.</summary>
+    private static readonly SemaphoreSlim[] SwapLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
     public SessionTableStore Open(Guid sessionId) => factory.Open(storage.SessionDir(sessionId));
 
     public Task CloseAsync(Guid sessionId, CancellationToken ct) => factory.CloseAsync(storage.SessionDir(sessionId), ct);
 
-    public async Task ReplaceAllAsync(Guid sessionId, string runDir, ConversionManifest manifest, CancellationToken ct)
+    /// <summary>Builds the store of <paramref name="manifest"/>'s tables aside, then — if <paramref name="stillCurrent"/>
+    /// says so — swaps it in and calls <paramref name="markReady"/>. Returns false when the conversion was superseded
+    /// (nothing swapped) or <paramref name="markReady"/> refused.</summary>
+    public async Task<bool> ReplaceAllAsync(Guid sessionId, string runDir, ConversionManifest manifest,
+        Func<CancellationToken, Task<bool>> stillCurrent, Func<CancellationToken, Task<bool>> markReady, CancellationToken ct)
     {
         var staging = Path.Combine(runDir, ".tables");
         WorkspaceStorage.TryDeleteDirectory(staging);
@@ -32,14 +41,30 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
             }
 
             await factory.CloseAsync(staging, ct);
-            var sessionDir = storage.SessionDir(sessionId);
-            await factory.CloseAsync(sessionDir, ct);
-            var target = storage.TablesDatabase(sessionId);
-            File.Move(Path.Combine(staging, "tables.duckdb"), target, overwrite: true);
-            var wal = target + ".wal";
-            if (File.Exists(wal))
+            var swapLock = SwapLocks[(uint)sessionId.GetHashCode() % SwapLocks.Length];
+            await swapLock.WaitAsync(ct);
+            try
             {
-                File.Delete(wal); // belonged to the replaced database; the new one was checkpointed on close
+                if (!await stillCurrent(ct))
+                {
+                    return false;
+                }
+
+                var sessionDir = storage.SessionDir(sessionId);
+                await factory.CloseAsync(sessionDir, ct);
+                var target = storage.TablesDatabase(sessionId);
+                File.Move(Path.Combine(staging, "tables.duckdb"), target, overwrite: true);
+                var wal = target + ".wal";
+                if (File.Exists(wal))
+                {
+                    File.Delete(wal); // belonged to the replaced database; the new one was checkpointed on close
+                }
+
+                return await markReady(CancellationToken.None);
+            }
+            finally
+            {
+                swapLock.Release();
             }
         }
         finally

@@ -52,6 +52,11 @@ internal static class TableEndpoints
             filters.Add(new ColumnFilter(f[..colon], f[(colon + 1)..]));
         }
 
+        if (NotReady(session, http) is { } notReady)
+        {
+            return notReady;
+        }
+
         var query = new PageQuery(Math.Max(0, offset ?? 0), Math.Clamp(limit ?? 100, 1, PageQuery.MaxLimit),
             string.IsNullOrEmpty(sort) ? null : sort, string.Equals(dir, "desc", StringComparison.OrdinalIgnoreCase), filters);
         var result = await tables.Open(session.Id).GetPageAsync(table, query, ct);
@@ -103,6 +108,11 @@ internal static class TableEndpoints
         if (session is null)
         {
             return TypedResults.NotFound();
+        }
+
+        if (NotReady(session, http) is { } notReady)
+        {
+            return notReady;
         }
 
         var last = await db.Set<PatchLogEntry>().Where(p => p.SessionId == session.Id && !p.Undone)
@@ -190,6 +200,11 @@ internal static class TableEndpoints
             return TypedResults.NotFound();
         }
 
+        if (NotReady(session, http) is { } notReady)
+        {
+            return notReady;
+        }
+
         var user = http.User.UserName() ?? "unknown";
         var store = tables.Open(session.Id);
         var result = await store.ApplyAsync(batch, user, ct);
@@ -268,6 +283,13 @@ internal static class TableEndpoints
         }
 
         var stats = await db.Set<ResultTable>().AsNoTracking().Where(t => t.SessionId == session.Id).ToListAsync(ct);
+        if (!session.TablesReady)
+        {
+            // The preview store is still being filled: the conversion's own statistics describe the tables (nothing
+            // can have been edited yet).
+            return stats.OrderBy(t => t.Ordinal).Select(t => TableInfoDto.From(t) with { Modified = false }).ToList();
+        }
+
         var current = await tables.Open(session.Id).ListTablesAsync(ct);
         return current
             .Select(t => (Table: t, Stats: stats.FirstOrDefault(s => s.Name == t.Name)))
@@ -276,6 +298,25 @@ internal static class TableEndpoints
                 x.Stats?.SizeBytes ?? 0, x.Stats?.SourceFiles ?? 0, x.Stats?.Errors ?? 0, x.Table.Modified,
                 x.Stats?.IsChild ?? false, x.Stats?.Parent))
             .ToList();
+    }
+
+    /// <summary>409 while the preview/edit store is being filled after a conversion (with <c>Retry-After</c>), or
+    /// when filling it failed; null when the store is ready.</summary>
+    internal static IResult? NotReady(WorkspaceSession session, HttpContext http)
+    {
+        if (session.TablesReady)
+        {
+            return null;
+        }
+
+        if (session.TablesError is { } error)
+        {
+            return TypedResults.Problem(statusCode: 409, title: "The tables could not be prepared for preview and editing.", detail: error);
+        }
+
+        http.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: 409, title: "The tables are being prepared for preview and editing.",
+            detail: "Downloads work already; preview and editing follow in a few seconds.");
     }
 
     private static Tables.PatchEntry ToStore(PatchLogEntry p)

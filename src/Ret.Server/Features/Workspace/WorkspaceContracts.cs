@@ -23,7 +23,14 @@ public sealed record ScanSummaryDto(int Files, int XmlFiles, int Groups, int Tab
 
 public sealed record SessionDto(Guid Id, string Name, string State, DateTime CreatedAt, DateTime UpdatedAt, DateTime ExpiresAt,
     long SizeBytes, int FileCount, int TableCount, IReadOnlyList<UploadedFileDto> Files, ScanSummaryDto? Scan,
-    JobDto? ActiveJob, JobDto? LastJob);
+    JobDto? ActiveJob, JobDto? LastJob,
+    /// <summary>The preview/edit store holds the current conversion's tables (false while it is being filled after the
+    /// conversion finished; downloads work either way).</summary>
+    bool TablesReady,
+    /// <summary>Why the store could not be filled, if it could not.</summary>
+    string? TablesError,
+    /// <summary>Saved edits that "undo" can still revert.</summary>
+    int UndoableEdits);
 
 public sealed record CreateSessionRequest(string? Name);
 

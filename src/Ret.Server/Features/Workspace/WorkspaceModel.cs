@@ -14,6 +14,8 @@ internal sealed class WorkspaceSessionConfiguration : IEntityTypeConfiguration<W
         e.HasKey(s => s.Id);
         e.Property(s => s.Name).HasMaxLength(120).IsRequired();
         e.Property(s => s.State).HasConversion<string>().HasMaxLength(16);
+        e.Property(s => s.TablesError).HasMaxLength(1000);
+        e.Ignore(s => s.TablesReady);
         e.HasIndex(s => new { s.OwnerId, s.UpdatedAt });
         e.HasIndex(s => s.ExpiresAt);
         e.HasOne<User>().WithMany().HasForeignKey(s => s.OwnerId).OnDelete(DeleteBehavior.Cascade);

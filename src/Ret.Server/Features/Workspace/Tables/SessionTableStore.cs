@@ -648,6 +648,37 @@ public sealed class SessionTableStore
         var source = OpenRows(table, version);
         if (!source.Succeeded) return TableResult<long>.Fail(source.Error, source.Problems);
         using var rows = source.Value!;
+        return TableResult<long>.Ok(await WriteCsvAsync(rows, output, options, cancellationToken));
+    }
+
+    /// <summary>Streams one of the engine's CSV files (canonical RFC 4180, comma) as CSV with <paramref name="options"/>
+    /// applied, without the store: byte-identical to <see cref="WriteCsvAsync(string, TableVersion, Stream, CsvExportOptions?, CancellationToken)"/>
+    /// of an unedited table, through <see cref="CsvPassThrough"/> when the options allow (ADR 0502).</summary>
+    public static async Task WriteCsvFileAsync(string csvPath, IReadOnlyList<string> columns, Stream output, CsvExportOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= CsvExportOptions.Default;
+        if (CsvPassThrough.Supports(options))
+        {
+            await using var input = new FileStream(csvPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            await CsvPassThrough.CopyAsync(input, output, options, cancellationToken);
+            return;
+        }
+
+        using var rows = RowSource.FromCsv(columns, csvPath, ',');
+        await WriteCsvAsync(rows, output, options, cancellationToken);
+    }
+
+    /// <summary>Streams an engine CSV file as XLSX (see <see cref="WriteXlsxAsync(string, TableVersion, Stream, CancellationToken)"/>).</summary>
+    public static async Task<long> WriteXlsxFileAsync(string csvPath, IReadOnlyList<string> columns, string sheetName, Stream output,
+        CancellationToken cancellationToken = default)
+    {
+        using var rows = RowSource.FromCsv(columns, csvPath, ',');
+        return await WriteXlsxAsync(rows, sheetName, output, cancellationToken);
+    }
+
+    private static async Task<long> WriteCsvAsync(RowSource rows, Stream output, CsvExportOptions? options, CancellationToken cancellationToken)
+    {
         await using var writer = new CsvExportWriter(output, options ?? CsvExportOptions.Default);
         writer.WriteRecord(rows.Columns);
         foreach (var row in rows.Read())
@@ -656,7 +687,7 @@ public sealed class SessionTableStore
             await writer.FlushIfFullAsync(cancellationToken);
         }
         await writer.FlushAsync(cancellationToken);
-        return TableResult<long>.Ok(writer.Rows - 1);
+        return writer.Rows - 1;
     }
 
     /// <summary>
@@ -669,6 +700,11 @@ public sealed class SessionTableStore
         var source = OpenRows(table, version);
         if (!source.Succeeded) return TableResult<long>.Fail(source.Error, source.Problems);
         using var rows = source.Value!;
+        return TableResult<long>.Ok(await WriteXlsxAsync(rows, table, output, cancellationToken));
+    }
+
+    private static async Task<long> WriteXlsxAsync(RowSource rows, string sheetName, Stream output, CancellationToken cancellationToken)
+    {
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19));
         var producer = Task.Run(() =>
         {
@@ -676,7 +712,7 @@ public sealed class SessionTableStore
             try
             {
                 using var stream = pipe.Writer.AsStream();
-                using var writer = new XlsxExportWriter(stream, table);
+                using var writer = new XlsxExportWriter(stream, sheetName);
                 writer.WriteHeader(rows.Columns);
                 foreach (var row in rows.Read())
                 {
@@ -710,7 +746,7 @@ public sealed class SessionTableStore
             }
             throw;
         }
-        return TableResult<long>.Ok(await producer);
+        return await producer;
     }
 
     /// <summary>The engine's CSV behind the original version (null for tables added by an edit or unknown tables).</summary>

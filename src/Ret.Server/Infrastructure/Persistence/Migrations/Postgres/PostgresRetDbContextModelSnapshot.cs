@@ -762,6 +762,13 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<int>("TableCount")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("TablesConversionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("TablesError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 

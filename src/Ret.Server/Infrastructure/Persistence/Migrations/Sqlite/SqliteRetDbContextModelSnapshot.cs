@@ -751,6 +751,13 @@ namespace Ret.Server.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<int>("TableCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("TablesConversionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TablesError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("UpdatedAt")
                         .HasColumnType("TEXT");
 
