@@ -135,6 +135,41 @@ public class DeterminismTests
         Assert.Contains(reports, r => r.CurrentFile is not null);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Progress_is_reported_per_group_too(bool withPlan)
+    {
+        using var temp = new TempDir();
+        BuildInput(temp); // AR_ITEMS: 48 files
+        temp.Bytes("in/GL_ACCOUNT.zip", Zip.Build(Enumerable.Range(0, 3).Select(i =>
+            Zip.Text($"account{i}.xml", "<Export>" + string.Concat(Enumerable.Range(0, 20).Select(r => $"<Account><No>{i}-{r}</No></Account>")) + "</Export>")).ToArray()));
+        var plan = withPlan ? await ArchiveScanner.ScanAsync(temp.Combine("in"), new ScanOptions { TempDirectory = temp.Combine("tmp") }) : null;
+        var reports = new List<ConvertProgress>();
+        var progress = new SyncProgress(p => { lock (reports) reports.Add(p); });
+
+        var manifest = await Converter.ConvertAsync(temp.Combine("in"), plan, new ConvertOptions { Threads = 2 }, temp.Combine("out"), progress);
+
+        var last = reports[^1];
+        var groups = last.Groups!.ToDictionary(g => g.Name);
+        Assert.Equal(["AR_ITEMS", "GL_ACCOUNT"], groups.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(48, groups["AR_ITEMS"].FilesTotal);
+        Assert.Equal(3, groups["GL_ACCOUNT"].FilesTotal);
+        Assert.Equal(60, groups["GL_ACCOUNT"].Records);
+        foreach (var g in groups.Values)
+        {
+            Assert.Equal(g.FilesTotal, g.FilesDone);
+            Assert.True(g.Bytes > 0 && g.Bytes == g.TotalBytes, $"{g.Name}: {g.Bytes} of {g.TotalBytes}");
+            Assert.True(g.Seconds >= 0);
+        }
+
+        Assert.Equal(manifest.TotalRows, groups.Values.Sum(g => g.Records));
+        Assert.Equal(last.TotalBytes, groups.Values.Sum(g => g.TotalBytes));
+        // While extracting, every report carries the groups, and no group ever claims more than it has.
+        Assert.All(reports.Where(r => r.Phase == "extract"), r =>
+            Assert.All(r.Groups!, g => Assert.True(g.FilesDone <= g.FilesTotal && g.Bytes <= g.TotalBytes)));
+    }
+
     private sealed class SyncProgress(Action<ConvertProgress> action) : IProgress<ConvertProgress>
     {
         public void Report(ConvertProgress value) => action(value);

@@ -76,4 +76,12 @@ public sealed record ConvertOptions
 /// when no plan was given: files the scan reads completely are converted during it; totals are then still 0 =
 /// unknown), <c>extract</c>, <c>done</c>.
 /// </summary>
-public readonly record struct ConvertProgress(string Phase, long Bytes, long TotalBytes, long Records, int FilesDone, int FilesTotal, string? CurrentFile);
+public readonly record struct ConvertProgress(string Phase, long Bytes, long TotalBytes, long Records, int FilesDone, int FilesTotal, string? CurrentFile)
+{
+    /// <summary>The same counters per group, in plan order (from the <c>extract</c> phase on; null before).</summary>
+    public IReadOnlyList<GroupProgress>? Groups { get; init; }
+}
+
+/// <summary>One group's share of a conversion. <see cref="Seconds"/>: time from the group's first byte to its last
+/// file's end (or to now while it runs) — its own rate and ETA follow from it, although groups run side by side.</summary>
+public sealed record GroupProgress(string Name, int FilesDone, int FilesTotal, long Bytes, long TotalBytes, long Records, double Seconds);

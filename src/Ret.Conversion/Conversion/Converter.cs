@@ -88,6 +88,7 @@ public static class Converter
                 _filesTotal = jobs.Count;
                 var sizes = report.Entries.Where(e => e.Kind == EntryKind.Xml).ToDictionary(e => e.Path, e => e.Size ?? 0, StringComparer.Ordinal);
                 _totalBytes = jobs.Sum(j => sizes.GetValueOrDefault(j.Path));
+                PlanGroups(tables, sizes);
                 foreach (var (_, early) in _early)
                 {
                     if (early.SpillPath is not null && !_adopted.Contains(early)) TryDelete(early.SpillPath);
@@ -118,7 +119,7 @@ public static class Converter
                 pending.Add((manifestTemp, Path.Combine(outputDirectory, ManifestFileName)));
                 foreach (var (temp, final) in pending) File.Move(temp, final, overwrite: true);
                 pending.Clear();
-                progress?.Report(new ConvertProgress("done", _bytes, _totalBytes, _records, _filesDone, _filesTotal, null));
+                progress?.Report(new ConvertProgress("done", _bytes, _totalBytes, _records, _filesDone, _filesTotal, null) { Groups = GroupSnapshot() });
                 return manifest;
             }
             finally
@@ -313,10 +314,11 @@ public static class Converter
                 return;
             }
             var spillPath = Path.Combine(tempRoot, $"{job.Number:D7}.spill");
+            var group = _groupOfJob[job.Number];
             CountingStream? stream = null;
             try
             {
-                stream = opener.Open(entry.Source, entry.Path, OnBytes);
+                stream = opener.Open(entry.Source, entry.Path, n => OnBytes(group, n));
                 using (var spill = new SpillWriter(spillPath, _classifier))
                 {
                     new RowExtractor(job.Matcher, options.Limits, spill).Run(stream, result, ct);
@@ -325,6 +327,7 @@ public static class Converter
                 result.Bytes = stream.BytesRead;
                 result.SpillPath = spillPath;
                 Interlocked.Add(ref _records, result.Records);
+                Interlocked.Add(ref _groupRecords[group], result.Records);
             }
             catch (Exception ex) when (ex is XmlException or LimitExceededException or InvalidDataException or IOException
                 or ArgumentException or DecoderFallbackException)
@@ -341,17 +344,77 @@ public static class Converter
             {
                 stream?.Dispose();
                 var done = Interlocked.Increment(ref _filesDone);
-                progress?.Report(new ConvertProgress("extract", Interlocked.Read(ref _bytes), _totalBytes, Interlocked.Read(ref _records), done, _filesTotal, job.Path));
+                if (Interlocked.Increment(ref _groupFiles[group]) == _groupFilesTotal[group]) Volatile.Write(ref _groupEnd[group], _clock.ElapsedTicks + 1);
+                progress?.Report(new ConvertProgress("extract", Interlocked.Read(ref _bytes), _totalBytes, Interlocked.Read(ref _records), done, _filesTotal, job.Path)
+                    { Groups = GroupSnapshot() });
             }
         }
 
-        private void OnBytes(long n)
+        private void OnBytes(int group, long n)
         {
             var total = Interlocked.Add(ref _bytes, n);
+            Interlocked.Add(ref _groupBytes[group], n);
+            if (Volatile.Read(ref _groupStart[group]) == 0) Interlocked.CompareExchange(ref _groupStart[group], _clock.ElapsedTicks + 1, 0);
             const long step = 8 * 1024 * 1024;
             var reported = Interlocked.Read(ref _reportedBytes);
             if (progress is not null && total - reported >= step && Interlocked.CompareExchange(ref _reportedBytes, total, reported) == reported)
-                progress.Report(new ConvertProgress("extract", total, _totalBytes, Interlocked.Read(ref _records), Volatile.Read(ref _filesDone), _filesTotal, null));
+                progress.Report(new ConvertProgress("extract", total, _totalBytes, Interlocked.Read(ref _records), Volatile.Read(ref _filesDone), _filesTotal, null)
+                    { Groups = GroupSnapshot() });
+        }
+
+        // Per-group counters, indexed like _groupNames (plan order). Start/end are Stopwatch ticks + 1 (0 = not yet).
+        private string[] _groupNames = [];
+        private int[] _groupFilesTotal = [];
+        private long[] _groupBytesTotal = [];
+        private int[] _groupFiles = [];
+        private long[] _groupBytes = [];
+        private long[] _groupRecords = [];
+        private long[] _groupStart = [];
+        private long[] _groupEnd = [];
+        private readonly Dictionary<int, int> _groupOfJob = [];
+
+        /// <summary>Sizes the per-group counters; files the scan already converted count as done.</summary>
+        private void PlanGroups(List<TablePlan> tables, Dictionary<string, long> sizes)
+        {
+            _groupNames = [.. tables.Select(t => t.Group).Distinct(StringComparer.Ordinal)];
+            var n = _groupNames.Length;
+            (_groupFilesTotal, _groupBytesTotal, _groupFiles, _groupBytes, _groupRecords, _groupStart, _groupEnd) =
+                (new int[n], new long[n], new int[n], new long[n], new long[n], new long[n], new long[n]);
+            var now = _clock.ElapsedTicks + 1;
+            foreach (var table in tables)
+            {
+                var g = Array.IndexOf(_groupNames, table.Group);
+                foreach (var job in table.Jobs)
+                {
+                    _groupOfJob[job.Number] = g;
+                    _groupFilesTotal[g]++;
+                    _groupBytesTotal[g] += sizes.GetValueOrDefault(job.Path);
+                    if (job.Result.SpillPath is null && job.Result.Error is null) continue;
+                    _groupFiles[g]++;
+                    _groupBytes[g] += job.Result.Bytes;
+                    _groupRecords[g] += job.Result.Records;
+                    if (_groupStart[g] == 0) _groupStart[g] = now;
+                }
+            }
+            for (var g = 0; g < n; g++)
+            {
+                if (_groupFiles[g] == _groupFilesTotal[g]) _groupEnd[g] = now;
+            }
+        }
+
+        private GroupProgress[] GroupSnapshot()
+        {
+            var now = _clock.ElapsedTicks + 1;
+            var snapshot = new GroupProgress[_groupNames.Length];
+            for (var g = 0; g < snapshot.Length; g++)
+            {
+                var start = Volatile.Read(ref _groupStart[g]);
+                var end = Volatile.Read(ref _groupEnd[g]);
+                var seconds = start == 0 ? 0 : ((end != 0 ? end : now) - start) / (double)Stopwatch.Frequency;
+                snapshot[g] = new GroupProgress(_groupNames[g], Volatile.Read(ref _groupFiles[g]), _groupFilesTotal[g],
+                    Interlocked.Read(ref _groupBytes[g]), _groupBytesTotal[g], Interlocked.Read(ref _groupRecords[g]), seconds);
+            }
+            return snapshot;
         }
 
         /// <summary>Layouts first (sequential, names allocated deterministically), then the writing in parallel.</summary>

@@ -1,3 +1,4 @@
+using Ret.Conversion.Conversion;
 using Ret.Server.Features.Jobs;
 
 namespace Ret.Server.Tests.Workspace;
@@ -20,4 +21,23 @@ public sealed class JobProgressTests
     [InlineData(200_000_000, 2000, 100.0)]
     public void Speed_keeps_kilobyte_precision(long bytes, int milliseconds, double expected)
         => Assert.Equal(expected, Rates.MegabytesPerSecond(bytes, TimeSpan.FromMilliseconds(milliseconds)));
+
+    [Fact]
+    public void A_running_group_has_its_own_rate_eta_and_percent_and_a_finished_one_is_complete()
+    {
+        var running = ConvertStep.ToGroupProgress(new GroupProgress("AR", 1, 4, 25_000_000, 100_000_000, 5000, 0.5));
+        Assert.Equal(50.0, running.MbPerSecond);
+        Assert.Equal(10_000, running.RecordsPerSecond);
+        Assert.Equal(2, running.EtaSeconds); // 75 MB left at 50 MB/s → 1.5 s, rounded
+        Assert.Equal(25, running.Percent);
+
+        var done = ConvertStep.ToGroupProgress(new GroupProgress("GL", 3, 3, 999, 1000, 12, 0.2));
+        Assert.Equal(100, done.Percent); // sizes are estimates; the files decide
+        Assert.Equal(0, done.EtaSeconds);
+
+        var waiting = ConvertStep.ToGroupProgress(new GroupProgress("AP", 0, 2, 0, 1000, 0, 0));
+        Assert.Equal(0, waiting.Percent);
+        Assert.Null(waiting.MbPerSecond);
+        Assert.Null(waiting.EtaSeconds);
+    }
 }

@@ -44,6 +44,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         var jobId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         var finalEvent = await ReadEventsUntilEndAsync(http, $"/api/jobs/{jobId}/events");
         Assert.Contains("\"state\":\"succeeded\"", finalEvent, StringComparison.Ordinal);
+        Assert.Contains("\"groups\":[{\"name\":\"AR_PAYMENT_TERM\",\"filesDone\":2,\"filesTotal\":2,", finalEvent, StringComparison.Ordinal);
         await WaitForTablesReadyAsync(http, session);
 
         using (var tables = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))

@@ -63,6 +63,21 @@ export interface JobProgress {
   currentFile: string | null
   errors: number
   percent: number
+  /** A conversion's progress per group (null for scans). */
+  groups?: GroupProgress[] | null
+}
+
+export interface GroupProgress {
+  name: string
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
+  records: number
+  mbPerSecond: number | null
+  recordsPerSecond: number | null
+  etaSeconds: number | null
+  percent: number
 }
 
 export interface Job {

@@ -49,6 +49,16 @@ public sealed class ConvertStep(
     /// <summary>The job's percentage: the engine's share of the input bytes.</summary>
     internal static double ConversionPercent(long bytesDone, long bytesTotal) => Math.Round(Rates.Percent(bytesDone, bytesTotal), 1);
 
+    internal static GroupJobProgress ToGroupProgress(GroupProgress g)
+    {
+        var elapsed = TimeSpan.FromSeconds(g.Seconds);
+        return new GroupJobProgress(g.Name, g.FilesDone, g.FilesTotal, g.Bytes, g.TotalBytes, g.Records,
+            Rates.MegabytesPerSecond(g.Bytes, elapsed),
+            g.Seconds < 0.05 ? null : Math.Round(g.Records / g.Seconds, 0),
+            g.FilesDone == g.FilesTotal ? 0 : Rates.Eta(g.Bytes, g.TotalBytes, elapsed),
+            g.FilesDone == g.FilesTotal ? 100 : Rates.Percent(g.Bytes, g.TotalBytes, cap: 99));
+    }
+
     private static long PeakWorkingSetMb()
     {
         using var self = Process.GetCurrentProcess();
@@ -92,6 +102,7 @@ public sealed class ConvertStep(
                 MbPerSecond = Rates.MegabytesPerSecond(p.Bytes, clock.Elapsed),
                 EtaSeconds = Rates.Eta(p.Bytes, p.TotalBytes, clock.Elapsed),
                 Percent = ConversionPercent(p.Bytes, p.TotalBytes),
+                Groups = p.Groups?.Select(ToGroupProgress).ToList(),
             }));
             manifest = await Converter.ConvertAsync(storage.InputDir(session.Id), plan, new ConvertOptions
             {

@@ -29,6 +29,9 @@ public sealed record JobProgress
     /// <summary>0–100.</summary>
     public double Percent { get; init; }
 
+    /// <summary>A conversion's progress per group (null for scans).</summary>
+    public IReadOnlyList<GroupJobProgress>? Groups { get; init; }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -60,3 +63,8 @@ public sealed record JobDto(
         job.Error,
         JobProgress.FromJson(job.ProgressJson));
 }
+
+/// <summary>One group of a conversion: its files, bytes and records so far, and its own rate and ETA (from the
+/// group's first byte; groups run side by side).</summary>
+public sealed record GroupJobProgress(string Name, int FilesDone, int FilesTotal, long BytesDone, long BytesTotal, long Records,
+    double? MbPerSecond, double? RecordsPerSecond, double? EtaSeconds, double Percent);
