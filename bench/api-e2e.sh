@@ -70,16 +70,22 @@ NAME="${TABLE%%$'\t'*}"; ROWS="${TABLE##*$'\t'}"
 LAT=$(python3 - "$B" "$TOKEN" "$SID" "$NAME" "$ROWS" <<'PY'
 import sys, time, random, urllib.request, urllib.parse, statistics
 b, tok, sid, name, rows = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+import json
 random.seed(1)
-times = []
-for i in range(100):
-    off = random.randrange(0, max(1, rows - 100))
-    url = f"{b}/api/workspace/sessions/{sid}/tables/{urllib.parse.quote(name)}/rows?offset={off}&limit=100"
+def fetch(query):
+    url = f"{b}/api/workspace/sessions/{sid}/tables/{urllib.parse.quote(name)}/rows?{query}"
     t = time.perf_counter()
-    urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": "Bearer " + tok})).read()
-    times.append((time.perf_counter() - t) * 1000)
-times.sort()
-print(f"{statistics.median(times):.1f} {times[94]:.1f}")
+    body = urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": "Bearer " + tok})).read()
+    return (time.perf_counter() - t) * 1000, body
+def p50_p95(make_query):
+    times = sorted(fetch(make_query())[0] for _ in range(100))
+    return f"{statistics.median(times):.1f} {times[94]:.1f}"
+# Sorted by the last column (descending), as a user clicking a header; the first request builds the sorted view.
+last = json.loads(fetch("offset=0&limit=1")[1])["columns"][-1]
+first_sorted, _ = fetch(f"offset=0&limit=100&sort={urllib.parse.quote(last)}&dir=desc")
+print(p50_p95(lambda: f"offset={random.randrange(0, max(1, rows - 100))}&limit=100"),
+      p50_p95(lambda: f"offset={random.randrange(0, max(1, rows - 100))}&limit=100&sort={urllib.parse.quote(last)}&dir=desc"),
+      f"{first_sorted:.0f}")
 PY
 )
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
@@ -90,7 +96,7 @@ c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(da
 python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" "$t5" <<'PY'
 import sys
 size, t0, t1, t2, t3, engine = int(sys.argv[1]), *map(float, sys.argv[2:7])
-p50, p95 = sys.argv[7].split()
+p50, p95, sp50, sp95, sfirst = sys.argv[7].split()
 rss, rows = float(sys.argv[8]), sys.argv[9]
 t4, dl, c0, c1, t5 = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13]), float(sys.argv[14])
 mb = size / 1e6
@@ -103,6 +109,7 @@ print(f"preview store ready         {t5-t3:6.2f} s after the job (downloads work
 print(f"download all (ZIP)          {t4-t3:6.2f} s  {dl/1e6:7.1f} MB")
 print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {c1-c0:.2f} s → ratio {(t4-t0)/(c1-c0):.2f} (target ≤ 1.25)")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
+print(f"  sorted by a column (desc): first page {sfirst} ms, then p50 {sp50} ms, p95 {sp95} ms")
 print(f"server peak RSS             {rss:6.0f} MB")
 PY
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
