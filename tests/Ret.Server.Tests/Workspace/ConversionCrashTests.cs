@@ -67,6 +67,71 @@ public sealed class ConversionCrashTests : IDisposable
         Assert.DoesNotContain(runs, r => r.EndsWith(".partial", StringComparison.Ordinal));
     }
 
+    /// <summary>ADR 0502: the conversion reports done before its preview store is filled. SIGKILL in that window: after
+    /// the restart Hangfire hands the job back, the runner sees a finished conversion and fills the store.</summary>
+    [Fact]
+    public async Task Killed_while_the_preview_store_fills_it_is_filled_after_restart()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_ADMIN_PASSWORD"] = Initial,
+        };
+
+        await using var first = ServerProcess.Start(environment);
+        Assert.True(await first.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), first.Output);
+        using var http1 = await SignInAsync(first.BaseAddress, Initial, change: true);
+        var session = await UploadAndScanAsync(http1, LargeExport(), "preparing");
+
+        // Watch closely for "converted, store not ready" and kill there; a fast machine may fill the store before the
+        // watcher sees the window, so convert again (up to five times) until it does.
+        var caught = false;
+        for (var attempt = 0; attempt < 5 && !caught; attempt++)
+        {
+            await ConvertAsync(http1, session);
+            for (var i = 0; i < 3000; i++)
+            {
+                var doc = await http1.GetFromJsonAsync<JsonElement>($"/api/workspace/sessions/{session}");
+                var converted = doc.GetProperty("state").GetString() == "converted" && doc.GetProperty("activeJob").ValueKind == JsonValueKind.Null;
+                if (converted && !doc.GetProperty("tablesReady").GetBoolean())
+                {
+                    await first.KillAsync();
+                    caught = true;
+                    break;
+                }
+
+                if (converted)
+                {
+                    break; // missed it: the store was already full
+                }
+
+                await Task.Delay(5);
+            }
+        }
+
+        Assert.True(caught, "never saw a finished conversion whose preview store was still filling");
+        await using var second = ServerProcess.Start(environment);
+        Assert.True(await second.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), second.Output);
+        using var http2 = await SignInAsync(second.BaseAddress, Changed, change: false);
+        for (var i = 0; i < 600; i++)
+        {
+            var doc = await http2.GetFromJsonAsync<JsonElement>($"/api/workspace/sessions/{session}");
+            Assert.Equal(JsonValueKind.Null, doc.GetProperty("tablesError").ValueKind);
+            if (doc.GetProperty("tablesReady").GetBoolean())
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Contains("left running by a previous process", second.Output, StringComparison.Ordinal);
+        Assert.Contains("preview store ready", second.Output, StringComparison.Ordinal); // filled by the restarted server
+        var page = await http2.GetFromJsonAsync<JsonElement>($"/api/workspace/sessions/{session}/tables/AR_INVOICE/rows?offset=159990&limit=100");
+        Assert.Equal(160_000, page.GetProperty("total").GetInt64());
+        Assert.Equal(10, page.GetProperty("rows").GetArrayLength());
+    }
+
     private static async Task<HttpClient> SignInAsync(Uri baseAddress, string password, bool change)
     {
         var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
