@@ -21,6 +21,11 @@ RET_RUNTIME_ROOT="$RT" RET_ADMIN_PASSWORD=bench-initial-password RateLimits__Ena
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$RT"' EXIT
 for _ in $(seq 1 120); do curl -fs "$B/health/live" >/dev/null && break; sleep 0.5; done
+# A server that has finished starting: the engine warm-up (Workspace:WarmUpOnStart) runs in the background after start.
+if [[ "${Workspace__WarmUpOnStart:-true}" != false ]]; then
+  for _ in $(seq 1 120); do grep -q "engine warmed up\|warm-up failed" "$RT/server.log" && break; sleep 0.25; done
+  grep -o "Conversion engine warmed up in [0-9.]* s" "$RT/server.log" || true
+fi
 
 json() { python3 -c "import sys,json;d=json.load(sys.stdin);print($1)"; }
 H=(-H "X-RET-CSRF: 1" -H "Content-Type: application/json")

@@ -33,6 +33,7 @@ public class RetApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Runtime:Root", RuntimeRoot);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Jobs:PollIntervalSeconds", "1");
+        builder.UseSetting("Workspace:WarmUpOnStart", "false"); // dozens of hosts per run; EngineWarmUpTests covers it
         if (_postgres is not null)
         {
             builder.UseSetting("Database:Provider", "Postgres");

@@ -38,6 +38,11 @@ public static class WorkspaceApi
         services.AddScoped<JobScheduler>();
         services.AddScoped<WorkspaceJobRunner>();
         services.AddScoped<ScanStep>();
+        if (builder.Configuration.GetValidated<ServerOptions>(ServerOptions.Section).RunsJobs)
+        {
+            services.AddSingleton<EngineWarmUp>();
+            services.AddHostedService(sp => sp.GetRequiredService<EngineWarmUp>());
+        }
         services.AddScoped<ConvertStep>();
         return builder;
     }

@@ -30,6 +30,10 @@ public sealed class WorkspaceOptions
     /// <summary>Nested-archive depth the scanner follows (default 10).</summary>
     [Range(1, 32)]
     public int MaxArchiveDepth { get; set; } = 10;
+
+    /// <summary>Run the engine once on a small generated export after start, so the first user's job does not pay for
+    /// compiling it (nodes that run jobs only; default on).</summary>
+    public bool WarmUpOnStart { get; set; } = true;
 }
 
 /// <summary>Section <c>Conversion:Defaults</c>: what a conversion uses when the request leaves an option out (and what

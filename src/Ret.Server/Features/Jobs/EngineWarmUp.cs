@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Ret.Conversion.Conversion;
+using Ret.Conversion.Scanning;
+using Ret.Server.Features.Workspace;
+
+namespace Ret.Server.Features.Jobs;
+
+/// <summary>
+/// Runs the engine once on a small generated export in the background after start, on nodes that run jobs, so the
+/// runtime has compiled (and profiled) the scan and conversion code before the first user's job. Without it, the
+/// first scan of a fresh server took 0.43 s instead of ~0.15 s and a conversion started right after it ran ~50 %
+/// slower while the runtime was still re-compiling hot code on both cores (bench/README.md, "Session 4").
+/// <c>Workspace:WarmUpOnStart</c> turns it off. Nothing it does is visible: its files live in a temp folder that is
+/// removed at the end, and a failure is only logged.
+/// </summary>
+public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOptions> options, IHostApplicationLifetime lifetime,
+    ILogger<EngineWarmUp> logger) : BackgroundService
+{
+    /// <summary>Set when the warm-up finished (or was skipped); for tests and the log.</summary>
+    public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The engine ran on the sample without an error.</summary>
+    public bool Succeeded { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.WarmUpOnStart)
+        {
+            Completed.TrySetResult();
+            return;
+        }
+
+        try
+        {
+            // After the server is listening: start-up itself is not delayed.
+            await WaitForStartAsync(stoppingToken);
+            var clock = Stopwatch.StartNew();
+            var dir = storage.NewTempDir("warmup");
+            try
+            {
+                var input = Path.Combine(dir, "input");
+                Directory.CreateDirectory(input);
+                await WriteSampleAsync(Path.Combine(input, "Export_warmup.zip"), stoppingToken);
+                var plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
+                foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
+                {
+                    await Converter.ConvertAsync(input, plan, new ConvertOptions
+                    {
+                        Mode = mode,
+                        Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
+                        TempDirectory = dir,
+                    }, Path.Combine(dir, "out-" + mode), null, stoppingToken);
+                }
+            }
+            finally
+            {
+                WorkspaceStorage.TryDeleteDirectory(dir);
+            }
+
+            Succeeded = true;
+            logger.LogInformation("Conversion engine warmed up in {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            logger.LogWarning(ex, "The conversion engine warm-up failed; the first job compiles the engine instead");
+        }
+        finally
+        {
+            Completed.TrySetResult();
+        }
+    }
+
+    private Task WaitForStartAsync(CancellationToken ct)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Two groups in the shapes the engine meets most: namespaced orders with attributes, a nested customer
+    /// and repeated lines (about 3 MB), and flat records (about 1 MB), each split over a few files.</summary>
+    private static async Task WriteSampleAsync(string path, CancellationToken ct)
+    {
+        await using var file = File.Create(path);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        for (var part = 0; part < 3; part++)
+        {
+            ct.ThrowIfCancellationRequested();
+            await using (var writer = new StreamWriter(zip.CreateEntry($"AR_ORDERS/orders_{part}.xml", CompressionLevel.Fastest).Open(), Encoding.UTF8))
+            {
+                await writer.WriteAsync("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Export xmlns=\"urn:ret:warmup\" xmlns:x=\"urn:ret:ext\" version=\"1\">\n<Header><System>RET</System></Header>\n");
+                var text = new StringBuilder();
+                for (var i = 0; i < 2500; i++)
+                {
+                    var n = (part * 2500) + i;
+                    text.Append("<Order id=\"").Append(n).Append("\" status=\"").Append(n % 3 == 0 ? "open" : "closed").Append("\">")
+                        .Append("<Customer type=\"B2").Append(n % 2 == 0 ? 'B' : 'C').Append("\"><Name>Customer ").Append(n % 97)
+                        .Append("</Name><Address><Street>").Append(n).Append(" Main Street</Street><City>City ").Append(n % 13)
+                        .Append("</City><x:Zip>").Append(10000 + (n % 899)).Append("</x:Zip></Address></Customer><Lines>");
+                    for (var line = 0; line <= n % 4; line++)
+                    {
+                        text.Append("<Line no=\"").Append(line + 1).Append("\"><Sku>SKU-").Append((n * 7) + line).Append("</Sku><Qty>")
+                            .Append(1 + (line % 5)).Append("</Qty><Price currency=\"EUR\">").Append(n % 500).Append('.').Append(n % 100).Append("</Price></Line>");
+                    }
+
+                    text.Append("</Lines><Note>&lt;fragile&gt; &amp; handle with care</Note></Order>\n");
+                }
+
+                await writer.WriteAsync(text, ct);
+                await writer.WriteAsync("</Export>\n");
+            }
+
+            await using (var writer = new StreamWriter(zip.CreateEntry($"GL_BOOKS/books_{part}.xml", CompressionLevel.Fastest).Open(), Encoding.UTF8))
+            {
+                var text = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<library>\n");
+                for (var i = 0; i < 3000; i++)
+                {
+                    text.Append("<book>\n\t<title>Title ").Append(i).Append("</title>\n\t<author>Author ").Append(i % 41)
+                        .Append("</author>\n\t<year>").Append(1900 + (i % 120)).Append("</year>\n</book>\n");
+                }
+
+                await writer.WriteAsync(text.Append("</library>\n"), ct);
+            }
+        }
+    }
+}
