@@ -25,6 +25,7 @@ internal static class CsvPassThrough
         Unquoted,
         Quoted,
         QuoteInQuoted, // a quote inside a quoted field: doubled (escape) or the end of the field
+        FieldEnd,      // at the comma or CR that ends a field
         AfterCr,
     }
 
@@ -108,13 +109,7 @@ internal static class CsvPassThrough
                                 break;
                             }
                             i += end;
-                            if (holding)
-                            {
-                                run = await ReleaseAsync(buffer, run, i, held, heldQuoted, output, cancellationToken);
-                                holding = false;
-                            }
-                            state = buffer[i] == (byte)',' ? State.FieldStart : State.AfterCr;
-                            i++;
+                            state = State.FieldEnd;
                             break;
                         }
                         case State.Quoted:
@@ -136,6 +131,9 @@ internal static class CsvPassThrough
                                 i++;
                                 break;
                             }
+                            state = State.FieldEnd;
+                            break;
+                        case State.FieldEnd:
                             if (holding)
                             {
                                 run = await ReleaseAsync(buffer, run, i, held, heldQuoted, output, cancellationToken);
