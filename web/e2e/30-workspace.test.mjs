@@ -94,7 +94,11 @@ test('workspace journey: upload → scan → convert → preview → edit → do
     await page.reload()
     const progress = page.locator('[data-testid=job-progress][data-kind=convert][data-state=succeeded]')
     await progress.waitFor({ timeout: LONG })
-    assert.equal(await progress.getByRole('progressbar').getAttribute('aria-valuenow'), '100')
+    assert.equal(await progress.getByRole('progressbar', { name: 'Conversion progress' }).getAttribute('aria-valuenow'), '100')
+    // the export has two groups: each has its own finished bar
+    for (const group of fixture.expected.groups) {
+      assert.equal(await progress.getByRole('progressbar', { name: `${group} progress` }).getAttribute('aria-valuenow'), '100')
+    }
     await page.getByTestId('results-table').waitFor({ timeout: LONG })
     await screenshot(page, 'ws-04-converted')
 
