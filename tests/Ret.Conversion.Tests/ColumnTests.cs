@@ -111,6 +111,32 @@ public class ColumnTests
     }
 
     [Fact]
+    public async Task Text_read_in_chunks_is_exact_across_buffer_sizes_surrogates_entities_and_reuse()
+    {
+        // Values are read from the parser in chunks into a buffer per depth (256 chars, doubling), reused by the next
+        // element: lengths around every doubling, an emoji (a surrogate pair) and entities on the boundaries, and a
+        // short value right after a long one must all come out exactly.
+        var values = new List<string>();
+        foreach (var length in new[] { 1, 254, 255, 256, 257, 511, 512, 513, 1023, 1025, 70_000, 3 })
+        {
+            values.Add(new string('a', length - 1) + "😀");
+            values.Add(new string('b', length) + "&<>");
+        }
+
+        var xml = "<r>" + string.Concat(values.Select(v => "<i><v>" + System.Security.SecurityElement.Escape(v) + "</v></i>"))
+            + "<i><v>x<![CDATA[ <y> ]]>z&#x1F600;</v></i></r>";
+        var rows = await Run.Rows(xml);
+
+        Assert.Equal(values.Count + 1, rows.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            Assert.True(values[i] == rows[i]["v"], $"value {i} (length {values[i].Length}) differs");
+        }
+
+        Assert.Equal("x <y> z😀", rows[^1]["v"]);
+    }
+
+    [Fact]
     public async Task Mixed_content_keeps_the_text()
     {
         var rows = await Run.Rows("<r><p>Hello <b>bold</b> world</p><p>Second</p></r>", new ConvertOptions { RecordOverride = "p" });
