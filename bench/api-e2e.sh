@@ -69,6 +69,7 @@ t4=$(date +%s.%N)
 # The preview/edit store is filled after the conversion reports done (ADR 0502): wait for it before timing previews.
 until [[ "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID" | json 'd["tablesReady"]')" == "True" ]]; do sleep 0.25; done
 t5=$(date +%s.%N)
+RSS_CONVERT=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}') # before the previews (a sorted one makes DuckDB sort)
 ENGINE=$(cat "$RT"/storage/workspace/*/runs/*/manifest.json | json 'd["timings"]["totalSeconds"]')
 TABLE=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID/tables" | json 'max(d,key=lambda t:t["rows"])["name"]+"\t"+str(max(d,key=lambda t:t["rows"])["rows"])')
 NAME="${TABLE%%$'\t'*}"; ROWS="${TABLE##*$'\t'}"
@@ -98,7 +99,7 @@ RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
 "$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
 CLI_BIN="$ROOT/.build/cli-native/ret-cli"
 c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(date +%s.%N)
-python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" "$t5" <<'PY'
+python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" "$t5" "$RSS_CONVERT" <<'PY'
 import sys
 size, t0, t1, t2, t3, engine = int(sys.argv[1]), *map(float, sys.argv[2:7])
 p50, p95, sp50, sp95, sfirst = sys.argv[7].split()
@@ -115,7 +116,7 @@ print(f"download all (ZIP)          {t4-t3:6.2f} s  {dl/1e6:7.1f} MB")
 print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {c1-c0:.2f} s → ratio {(t4-t0)/(c1-c0):.2f} (target ≤ 1.25)")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"  sorted by a column (desc): first page {sfirst} ms, then p50 {sp50} ms, p95 {sp95} ms")
-print(f"server peak RSS             {rss:6.0f} MB")
+print(f"server peak RSS             {float(sys.argv[15]):6.0f} MB through upload → convert → download → store filled; {rss:.0f} MB after the previews")
 PY
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'

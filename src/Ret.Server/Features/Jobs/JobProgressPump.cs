@@ -74,6 +74,7 @@ public sealed class JobProgressPump : IAsyncDisposable
             var json = Latest.ToJson();
             await db.Set<JobRecord>().Where(j => j.Id == _jobId)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
+            scope.ServiceProvider.GetService<JobChangeSignal>()?.Notify();
         }
 
         var cancel = await db.Set<JobRecord>().Where(j => j.Id == _jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);

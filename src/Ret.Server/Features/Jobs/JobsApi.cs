@@ -39,9 +39,10 @@ public static class JobsApi
     /// <summary>Streams the job as <c>text/event-stream</c>: the current state first, then every change, a keep-alive
     /// comment every 15 s, and the stream ends after a terminal state. It reads the persisted record, so it works on
     /// any node and survives a worker restart.</summary>
-    internal static async Task EventsAsync(Guid id, HttpContext http, RetDbContext db, CancellationToken ct)
+    internal static async Task EventsAsync(Guid id, HttpContext http, RetDbContext db, JobChangeSignal changes, CancellationToken ct)
     {
         var query = Owned(db, http).AsNoTracking().Where(j => j.Id == id);
+        var next = changes.Next;
         var job = await query.FirstOrDefaultAsync(ct);
         if (job is null)
         {
@@ -81,7 +82,9 @@ public static class JobsApi
                     lastWrite = DateTime.UtcNow;
                 }
 
-                await Task.Delay(PollInterval, ct);
+                // Woken at once by a write on this node; other nodes' writes arrive with the poll.
+                await JobChangeSignal.WaitAsync(next, PollInterval, ct);
+                next = changes.Next;
                 job = await query.FirstOrDefaultAsync(ct);
                 if (job is null)
                 {

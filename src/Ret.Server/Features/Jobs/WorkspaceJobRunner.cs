@@ -17,6 +17,7 @@ public sealed class WorkspaceJobRunner(
     ScanStep scan,
     ConvertStep convert,
     JobScheduler scheduler,
+    JobChangeSignal changes,
     IOpsLog ops,
     ILogger<WorkspaceJobRunner> logger)
 {
@@ -57,6 +58,7 @@ public sealed class WorkspaceJobRunner(
         job.Attempts++;
         job.Version++;
         await db.SaveChangesAsync(shutdown);
+        changes.Notify();
         if (job.Attempts > 1)
         {
             ops.Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Job, $"{job.Kind} job resumed after an interruption")
@@ -135,6 +137,7 @@ public sealed class WorkspaceJobRunner(
         fresh.Version++;
         await ReleaseSessionAsync(db, fresh, ct);
         await db.SaveChangesAsync(ct);
+        changes.Notify();
         await CountAsync(fresh, ct);
 
         // Files that arrived while this job ran are scanned now.

@@ -36,6 +36,7 @@ public static class WorkspaceApi
         });
         services.AddValidatedOptions<ConversionDefaultsOptions>(ConversionDefaultsOptions.Section);
         services.AddScoped<JobScheduler>();
+        services.AddSingleton<JobChangeSignal>();
         services.AddScoped<WorkspaceJobRunner>();
         services.AddScoped<ScanStep>();
         if (builder.Configuration.GetValidated<ServerOptions>(ServerOptions.Section).RunsJobs)
