@@ -45,8 +45,9 @@ public sealed class CsvPassThroughTests
 
         var expected = await WriteAsync(header, rows, options);
         using var output = new MemoryStream();
-        await CsvPassThrough.CopyAsync(new MemoryStream(engineCsv), output, options, CancellationToken.None, bufferSize);
+        var records = await CsvPassThrough.CopyAsync(new MemoryStream(engineCsv), output, options, CancellationToken.None, bufferSize);
 
+        Assert.Equal(rows.Count + 1, records); // the header and every row, line breaks inside values not counted
         Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(output.ToArray()));
         Assert.Equal(expected, output.ToArray());
     }
@@ -56,7 +57,7 @@ public sealed class CsvPassThroughTests
     {
         var input = "A,B\r\n1,=x"u8.ToArray();
         using var output = new MemoryStream();
-        await CsvPassThrough.CopyAsync(new MemoryStream(input), output, CsvExportOptions.Default, CancellationToken.None, 3);
+        Assert.Equal(2, await CsvPassThrough.CopyAsync(new MemoryStream(input), output, CsvExportOptions.Default, CancellationToken.None, 3));
         Assert.Equal("A,B\r\n1,'=x", Encoding.UTF8.GetString(output.ToArray()));
     }
 

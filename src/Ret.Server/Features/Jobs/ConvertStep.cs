@@ -203,10 +203,10 @@ public sealed class ConvertStep(
     /// </summary>
     public async Task PrepareTablesAsync(Guid sessionId, Guid conversionId, CancellationToken ct)
     {
-        var session = await db.Set<WorkspaceSession>().AsNoTracking().FirstOrDefaultAsync(s => s.Id == sessionId, ct);
-        if (session is null || session.CurrentConversionId != conversionId || session.TablesConversionId == conversionId)
+        var current = db.Set<WorkspaceSession>().Where(s => s.Id == sessionId && s.CurrentConversionId == conversionId);
+        if (!await current.AnyAsync(s => s.TablesConversionId != conversionId, ct))
         {
-            return;
+            return; // ready already, superseded by a newer conversion, or the session is gone
         }
 
         var clock = Stopwatch.StartNew();
@@ -221,14 +221,11 @@ public sealed class ConvertStep(
             // the two peaks do not add up (measured: bench/README.md, "Workspace end to end").
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            var ready = await tables.ReplaceAllAsync(sessionId, runDir, manifest, async token =>
-                await db.Set<WorkspaceSession>().AsNoTracking().AnyAsync(s => s.Id == sessionId && s.CurrentConversionId == conversionId, token),
-                async token => await db.Set<WorkspaceSession>()
-                    .Where(s => s.Id == sessionId && s.CurrentConversionId == conversionId)
-                    .ExecuteUpdateAsync(u => u
-                        .SetProperty(s => s.TablesConversionId, conversionId)
-                        .SetProperty(s => s.TablesError, (string?)null)
-                        .SetProperty(s => s.SizeBytes, WorkspaceStorage.SizeOf(storage.SessionDir(sessionId))), token) == 1,
+            var ready = await tables.ReplaceAllAsync(sessionId, runDir, manifest, token => current.AnyAsync(token),
+                async token => await current.ExecuteUpdateAsync(u => u
+                    .SetProperty(s => s.TablesConversionId, conversionId)
+                    .SetProperty(s => s.TablesError, (string?)null)
+                    .SetProperty(s => s.SizeBytes, WorkspaceStorage.SizeOf(storage.SessionDir(sessionId))), token) == 1,
                 ct);
             logger.LogInformation("Conversion {JobId}: preview store {Outcome} in {Seconds:0.00} s; process peak RSS {PeakMb} MB",
                 conversionId, ready ? "ready" : "superseded", clock.Elapsed.TotalSeconds, PeakWorkingSetMb());
@@ -239,9 +236,7 @@ public sealed class ConvertStep(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var current = await db.Set<WorkspaceSession>().AsNoTracking()
-                .AnyAsync(s => s.Id == sessionId && s.CurrentConversionId == conversionId, CancellationToken.None);
-            if (!current)
+            if (!await current.AnyAsync(CancellationToken.None))
             {
                 // A newer conversion replaced this one (and removed its folder) while it loaded: nothing to report.
                 logger.LogInformation("Conversion {JobId}: preview store superseded while loading ({Error})", conversionId, ex.Message);
@@ -253,9 +248,8 @@ public sealed class ConvertStep(
             {
                 Details = new { jobId = conversionId, sessionId, error = ex.GetType().Name, message = ex.Message },
             });
-            await db.Set<WorkspaceSession>().Where(s => s.Id == sessionId && s.CurrentConversionId == conversionId)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError,
-                    "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry."), CancellationToken.None);
+            await current.ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError,
+                "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry."), CancellationToken.None);
         }
     }
 }

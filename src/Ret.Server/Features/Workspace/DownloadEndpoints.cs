@@ -210,15 +210,12 @@ internal static class DownloadEndpoints
     /// <summary>A table that can be downloaded, and how to write it.</summary>
     private sealed record Downloadable(string Name, string Group, Func<Stream, CancellationToken, Task> WriteAsync);
 
-    /// <summary>The store's live tables (for the original version: those that have one). A CSV of an original, or of a
-    /// table nobody edited, is copied from the engine's file (the same bytes, several times faster than from DuckDB).</summary>
+    /// <summary>The store's live tables (for the original version: those that have one).</summary>
     private static async Task<IReadOnlyList<Downloadable>> FromStoreAsync(SessionTableStore store, TableVersion version, bool xlsx,
         CsvExportOptions csv, CancellationToken ct)
         => (await store.ListTablesAsync(ct))
             .Where(t => version == TableVersion.Modified || t.HasOriginal)
-            .Select(t => new Downloadable(t.Name, t.Group, !xlsx && t.OriginalPath is { } original && (version == TableVersion.Original || !t.Modified)
-                ? (output, token) => SessionTableStore.WriteCsvFileAsync(original, t.Columns, output, csv, token)
-                : (output, token) => WriteTableAsync(store, t.Name, version, xlsx, csv, output, token)))
+            .Select(t => new Downloadable(t.Name, t.Group, (output, token) => WriteTableAsync(store, t.Name, version, xlsx, csv, output, token)))
             .ToList();
 
     /// <summary>The conversion's tables straight from the engine's files, while the store is still being filled: nothing

@@ -29,7 +29,8 @@ internal static class CsvPassThrough
         AfterCr,
     }
 
-    public static async Task CopyAsync(Stream input, Stream output, CsvExportOptions options, CancellationToken cancellationToken,
+    /// <summary>Copies <paramref name="input"/> to <paramref name="output"/>; returns the number of records (header included).</summary>
+    public static async Task<long> CopyAsync(Stream input, Stream output, CsvExportOptions options, CancellationToken cancellationToken,
         int bufferSize = 1 << 20)
     {
         if (!Supports(options)) throw new ArgumentException("Only comma-separated exports can pass through.", nameof(options));
@@ -40,6 +41,9 @@ internal static class CsvPassThrough
         var holding = false;
         var heldQuoted = false;
         var state = State.FieldStart;
+        long records = 0;
+        var content = false; // bytes after a BOM
+        byte last = 0;
         try
         {
             int length;
@@ -53,6 +57,11 @@ internal static class CsvPassThrough
                     run = i = Encoding.UTF8.Preamble.Length; // a BOM in the file is not part of the first value
                 }
                 first = false;
+                if (i < length)
+                {
+                    content = true;
+                    last = buffer[length - 1];
+                }
                 while (i < length)
                 {
                     switch (state)
@@ -144,6 +153,7 @@ internal static class CsvPassThrough
                             break;
                         case State.AfterCr:
                             if (buffer[i] != (byte)'\n') throw new InvalidDataException("The CSV file is not in the engine's format (CR without LF).");
+                            records++;
                             state = State.FieldStart;
                             i++;
                             break;
@@ -165,6 +175,8 @@ internal static class CsvPassThrough
                 // The file ended inside the candidate (no line break after the last record).
                 await ReleaseAsync(buffer, 0, 0, held, heldQuoted, output, cancellationToken);
             }
+
+            return content && last != (byte)'\n' ? records + 1 : records; // a last record without a line break counts
         }
         finally
         {

@@ -651,35 +651,36 @@ public sealed class SessionTableStore
         return TableResult<long>.Ok(await WriteCsvAsync(rows, output, options, cancellationToken));
     }
 
-    /// <summary>Streams one of the engine's CSV files (canonical RFC 4180, comma) as CSV with <paramref name="options"/>
-    /// applied, without the store: byte-identical to <see cref="WriteCsvAsync(string, TableVersion, Stream, CsvExportOptions?, CancellationToken)"/>
-    /// of an unedited table, through <see cref="CsvPassThrough"/> when the options allow (ADR 0502).</summary>
+    /// <summary>Streams one of the engine's CSV files as CSV with <paramref name="options"/> applied, without the store:
+    /// the downloads of a conversion whose tables are still being loaded (ADR 0502).</summary>
     public static async Task WriteCsvFileAsync(string csvPath, IReadOnlyList<string> columns, Stream output, CsvExportOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        options ??= CsvExportOptions.Default;
-        if (CsvPassThrough.Supports(options))
-        {
-            await using var input = new FileStream(csvPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            await CsvPassThrough.CopyAsync(input, output, options, cancellationToken);
-            return;
-        }
-
         using var rows = RowSource.FromCsv(columns, csvPath, ',');
         await WriteCsvAsync(rows, output, options, cancellationToken);
     }
 
-    /// <summary>Streams an engine CSV file as XLSX (see <see cref="WriteXlsxAsync(string, TableVersion, Stream, CancellationToken)"/>).</summary>
-    public static async Task<long> WriteXlsxFileAsync(string csvPath, IReadOnlyList<string> columns, string sheetName, Stream output,
+    /// <summary>Streams one of the engine's CSV files as XLSX (see <see cref="WriteXlsxAsync(string, TableVersion, Stream, CancellationToken)"/>).</summary>
+    public static async Task WriteXlsxFileAsync(string csvPath, IReadOnlyList<string> columns, string sheetName, Stream output,
         CancellationToken cancellationToken = default)
     {
         using var rows = RowSource.FromCsv(columns, csvPath, ',');
-        return await WriteXlsxAsync(rows, sheetName, output, cancellationToken);
+        await WriteXlsxAsync(rows, sheetName, output, cancellationToken);
     }
 
+    /// <summary>Rows of an engine CSV go through <see cref="CsvPassThrough"/> (its bytes, cells that could run as formulas
+    /// prefixed: byte-identical to re-writing them, several times faster); rows from DuckDB are written one by one.
+    /// Returns the number of data rows.</summary>
     private static async Task<long> WriteCsvAsync(RowSource rows, Stream output, CsvExportOptions? options, CancellationToken cancellationToken)
     {
-        await using var writer = new CsvExportWriter(output, options ?? CsvExportOptions.Default);
+        options ??= CsvExportOptions.Default;
+        if (rows.CsvPath is { } csvPath && rows.CsvDelimiter == ',' && CsvPassThrough.Supports(options))
+        {
+            await using var input = new FileStream(csvPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            return await CsvPassThrough.CopyAsync(input, output, options, cancellationToken) - 1;
+        }
+
+        await using var writer = new CsvExportWriter(output, options);
         writer.WriteRecord(rows.Columns);
         foreach (var row in rows.Read())
         {
@@ -764,12 +765,17 @@ public sealed class SessionTableStore
                 connection.Dispose();
                 return TableResult<RowSource>.Fail(TableError.NotFound, $"There is no table '{table}'.");
             }
-            if (version == TableVersion.Original)
+            var hasOriginal = entry.OriginalPath is not null && File.Exists(entry.OriginalPath);
+            if (version == TableVersion.Original && !hasOriginal)
             {
                 connection.Dispose();
-                if (entry.OriginalPath is null || !File.Exists(entry.OriginalPath))
-                    return TableResult<RowSource>.Fail(TableError.NotFound, $"The table '{table}' has no original version.");
-                return TableResult<RowSource>.Ok(RowSource.FromCsv(entry.Columns, entry.OriginalPath, entry.CsvDelimiter));
+                return TableResult<RowSource>.Fail(TableError.NotFound, $"The table '{table}' has no original version.");
+            }
+            if (hasOriginal && (version == TableVersion.Original || entry.EditCount == 0))
+            {
+                // Nobody edited the table: its modified version is the engine's file too, and reading that is cheaper.
+                connection.Dispose();
+                return TableResult<RowSource>.Ok(RowSource.FromCsv(entry.Columns, entry.OriginalPath!, entry.CsvDelimiter));
             }
             var sql = new StringBuilder("SELECT ");
             for (var i = 0; i < entry.Columns.Length; i++) sql.Append(i == 0 ? "" : ", ").Append(SqlIdentifier.Column(i));
@@ -801,6 +807,11 @@ public sealed class SessionTableStore
         }
 
         public IReadOnlyList<string> Columns { get; }
+
+        /// <summary>The engine CSV these rows come from (null for rows from DuckDB).</summary>
+        public string? CsvPath => _csvPath;
+
+        public char CsvDelimiter => _delimiter;
 
         public static RowSource FromQuery(IReadOnlyList<string> columns, DuckDBConnection connection, string sql) => new(columns, connection, sql, null);
 
