@@ -60,7 +60,7 @@ public static class JobsExtensions
             .UseRecommendedSerializerSettings());
 
         services.AddScoped<HousekeepingJob>();
-        services.AddSingleton(new JobStorageInfo(kind));
+        services.AddSingleton(new JobStorageInfo(kind, kind == JobStorageKind.Sqlite ? SqliteJobStoragePath(runtime) : null));
         if (server.RunsJobs)
         {
             // Registered before the Hangfire server so it runs first: recovery must finish before workers fetch.
@@ -100,4 +100,5 @@ public static class JobsExtensions
 }
 
 /// <summary>Which storage the job system uses, for health checks and recovery.</summary>
-public sealed record JobStorageInfo(JobStorageKind Kind);
+/// <param name="SqlitePath">The SQLite job database (null on PostgreSQL).</param>
+public sealed record JobStorageInfo(JobStorageKind Kind, string? SqlitePath = null);

@@ -17,6 +17,7 @@ public sealed class JobsStartup(
     {
         if (info.Kind == JobStorageKind.Sqlite)
         {
+            ClearStaleLocks();
             RequeueOrphans();
         }
 
@@ -31,7 +32,31 @@ public sealed class JobsStartup(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>With SQLite storage only one process can own the runtime folder (see <see cref="RuntimeLock"/>),
+    /// <summary>Hangfire's SQLite locks are rows with an expiry; a process killed while holding one (a job's state lock,
+    /// a recurring-job lock) leaves it behind, and the next process waited on it until it expired — once a CI run's
+    /// restarted server stayed unreachable for over a minute in its recurring-job registration after a SIGKILL. With
+    /// SQLite only this process owns the runtime (<see cref="Hosting.RuntimeLock"/>), so every lock in the table is a dead
+    /// process's: remove them before anything takes one.</summary>
+    private void ClearStaleLocks()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={info.SqlitePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'DistributedLock'";
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return; // the storage has not created its tables yet: nothing can be held
+        }
+
+        command.CommandText = "DELETE FROM DistributedLock";
+        var removed = command.ExecuteNonQuery();
+        if (removed > 0)
+        {
+            logger.LogWarning("Removed {Count} job-system lock(s) left by a previous process", removed);
+        }
+    }
+
+    /// <summary>With SQLite storage only one process can own the runtime folder (see <see cref="Hosting.RuntimeLock"/>),
     /// so before our workers start, every job still marked Processing belonged to a process that died.
     /// Hand those back to the queue now rather than after the invisibility timeout.</summary>
     private void RequeueOrphans()
