@@ -10,6 +10,8 @@ using Ret.Bench;
 //   ret-bench reader-baseline INPUT.xml [RUNS]
 //                                            the ceiling: one XmlReader pass with the engine's settings, reading
 //                                            every name and text value and nothing else (no output)
+//   ret-bench fast-reader-baseline INPUT.xml [RUNS]
+//                                            the same pass with the engine's fast UTF-8 reader (docs/decisions/0109)
 if (args.Length >= 2 && args[0] == "generate")
 {
     if (args.Contains("--small"))
@@ -45,6 +47,38 @@ if (args.Length >= 2 && args[0] == "reader-baseline")
                 {
                     elements++;
                     chars += reader.LocalName.Length;
+                }
+                else if (reader.NodeType == System.Xml.XmlNodeType.Text)
+                {
+                    chars += reader.Value.Length;
+                }
+            }
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        Console.WriteLine(System.FormattableString.Invariant($"pass {i + 1}: {wall:F3} s, {mb / wall:F0} MB/s ({elements} elements, {chars} chars)"));
+    }
+
+    return 0;
+}
+if (args.Length >= 2 && args[0] == "fast-reader-baseline")
+{
+    var runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
+    var mb = new FileInfo(args[1]).Length / 1e6;
+    for (var i = 0; i < runs; i++)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long chars = 0, elements = 0;
+        using (var stream = new FileStream(args[1], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
+        using (var reader = new Ret.Conversion.Xml.Utf8XmlReader(stream, new System.Xml.NameTable(), 0))
+        {
+            while (reader.Read())
+            {
+                if (reader.NodeType == System.Xml.XmlNodeType.Element)
+                {
+                    elements++;
+                    chars += reader.LocalName.Length;
+                    while (reader.MoveToNextAttribute()) chars += reader.Value.Length;
                 }
                 else if (reader.NodeType == System.Xml.XmlNodeType.Text)
                 {

@@ -25,6 +25,12 @@ internal sealed class EntryOpener(SafetyLimits limits, InflationBudget budget) :
     public CountingStream Open(EntrySource source, string name, Action<long>? onRead = null) =>
         new(source.OpenRaw(this), limits, source is ZipEntrySource ? budget : null, source.CompressedLength, name, onRead);
 
+    /// <summary>Gives back budget for an entry read again from its start (the same bytes, not more of them).</summary>
+    public void Refund(EntrySource source, long bytes)
+    {
+        if (source is ZipEntrySource) budget.Release(bytes);
+    }
+
     public void Dispose()
     {
         foreach (var archive in _archives.Values) archive.Dispose();

@@ -69,6 +69,9 @@ public sealed record ConvertOptions
 
     /// <summary>XLSX rows per sheet including the header (Excel's limit); lowered by tests only.</summary>
     internal int MaxRowsPerSheet { get; init; } = 1_048_576;
+
+    /// <summary>Read UTF-8 documents with the fast reader, XmlReader only where it falls back (docs/decisions/0109); tests turn it off to compare.</summary>
+    internal bool FastXml { get; init; } = true;
 }
 
 /// <summary>

@@ -211,11 +211,18 @@ public static class Converter
                 else return;
                 spillPath = Path.Combine(tempRoot, $"early-{Interlocked.Increment(ref _earlyNumber):D7}.spill");
                 var result = new FileExtraction { Path = entry.Path };
-                using (var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false))
-                using (var spill = new SpillWriter(spillPath, _classifier))
+                MemoryStream? stream = null;
+                try
                 {
-                    new RowExtractor(matcher, options.Limits, spill).Run(stream, result, ct);
-                    spill.Complete();
+                    FileExtractor.Extract(matcher, options.Limits, _classifier, options.FastXml, _ =>
+                    {
+                        stream?.Dispose();
+                        return stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true);
+                    }, spillPath, result, ct);
+                }
+                finally
+                {
+                    stream?.Dispose();
                 }
                 result.Bytes = segment.Count;
                 result.SpillPath = spillPath;
@@ -318,13 +325,26 @@ public static class Converter
             CountingStream? stream = null;
             try
             {
-                stream = opener.Open(entry.Source, entry.Path, n => OnBytes(group, n));
-                using (var spill = new SpillWriter(spillPath, _classifier))
+                FileExtractor.Extract(job.Matcher, options.Limits, _classifier, options.FastXml, again =>
                 {
-                    new RowExtractor(job.Matcher, options.Limits, spill).Run(stream, result, ct);
-                    spill.Complete();
-                }
-                result.Bytes = stream.BytesRead;
+                    // A second read after a fallback: the first one's bytes were counted (progress) and charged
+                    // (total-size budget) already, so only bytes beyond them count now.
+                    var counted = 0L;
+                    if (again && stream is not null)
+                    {
+                        counted = stream.BytesRead;
+                        stream.Dispose();
+                        stream = null;
+                        opener.Refund(entry.Source, counted);
+                    }
+                    var seen = 0L;
+                    return stream = opener.Open(entry.Source, entry.Path, n =>
+                    {
+                        seen += n;
+                        if (seen > counted) OnBytes(group, Math.Min(n, seen - counted));
+                    });
+                }, spillPath, result, ct);
+                result.Bytes = stream!.BytesRead;
                 result.SpillPath = spillPath;
                 Interlocked.Add(ref _records, result.Records);
                 Interlocked.Add(ref _groupRecords[group], result.Records);

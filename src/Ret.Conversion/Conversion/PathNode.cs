@@ -46,14 +46,14 @@ internal sealed class PathNode
     /// <summary>A context element that contained a record (its later same-named siblings reuse this node).</summary>
     public bool IsRecordAncestor { get; set; }
 
-    /// <summary>Finds or creates a child (the prefix is read from <paramref name="reader"/> only on creation). Children are usually met in the same order, so a cursor makes this O(1).</summary>
-    public PathNode GetChild(NodeKind kind, string localName, string ns, int index, System.Xml.XmlReader reader)
+    /// <summary>Finds or creates a child (<paramref name="prefix"/> is kept only on creation). Children are usually met in the same order, so a cursor makes this O(1).</summary>
+    public PathNode GetChild(NodeKind kind, string localName, string ns, int index, string prefix)
     {
         if (_map is not null)
         {
             var key = new ChildKey(localName, ns, index, kind);
             if (_map.TryGetValue(key, out var found)) return found;
-            var added = new PathNode(this, kind, localName, ns, reader.Prefix, index, IsContext);
+            var added = new PathNode(this, kind, localName, ns, prefix, index, IsContext);
             _map.Add(key, added);
             return added;
         }
@@ -70,7 +70,7 @@ internal sealed class PathNode
                 return child;
             }
         }
-        return Add(kind, localName, ns, reader.Prefix, index);
+        return Add(kind, localName, ns, prefix, index);
     }
 
     private PathNode Add(NodeKind kind, string localName, string ns, string prefix, int index)

@@ -2,6 +2,7 @@ using System.Text;
 using System.Xml;
 using Ret.Conversion.Safety;
 using Ret.Conversion.Scanning;
+using Ret.Conversion.Xml;
 
 namespace Ret.Conversion.Conversion;
 
@@ -65,7 +66,7 @@ internal sealed class RowExtractor
         public bool IsValue;
     }
 
-    /// <summary>Reads <paramref name="xml"/> to the end, writing rows to the spill.</summary>
+    /// <summary>Reads <paramref name="xml"/> to the end with <see cref="XmlReader"/>, writing rows to the spill.</summary>
     /// <param name="xml">The document.</param>
     /// <param name="result">Receives counts, columns and trailer values.</param>
     /// <param name="ct">Cancellation.</param>
@@ -73,6 +74,22 @@ internal sealed class RowExtractor
     public void Run(Stream xml, FileExtraction result, CancellationToken ct, Func<bool>? stop = null)
     {
         using var reader = SafeXml.Create(xml, _limits, _names);
+        Run(new ReaderTokens(reader), result, stop, ct);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="xml"/> with the fast UTF-8 reader. Throws <see cref="XmlFallbackException"/> when the
+    /// document needs <see cref="XmlReader"/>: the spill and this extractor are then spent (see <see cref="FileExtractor"/>).
+    /// </summary>
+    public void RunFast(Stream xml, FileExtraction result, CancellationToken ct)
+    {
+        using var reader = new Utf8XmlReader(xml, _names, _limits.MaxXmlCharacters);
+        Run(new FastTokens(reader), result, null, ct);
+    }
+
+    private void Run<T>(T reader, FileExtraction result, Func<bool>? stop, CancellationToken ct)
+        where T : struct, IXmlTokens
+    {
         var nodes = 0;
         while (reader.Read())
         {
@@ -104,10 +121,11 @@ internal sealed class RowExtractor
         Finish(result);
     }
 
-    private void StartElement(XmlReader reader)
+    private void StartElement<T>(T reader)
+        where T : struct, IXmlTokens
     {
         var depth = reader.Depth;
-        if (depth >= _limits.MaxElementDepth) throw RecordDetector.DepthError(reader, _limits);
+        if (depth >= _limits.MaxElementDepth) throw reader.DepthError(_limits);
         if (depth >= _frames.Length)
         {
             Array.Resize(ref _frames, _frames.Length * 2);
@@ -124,7 +142,7 @@ internal sealed class RowExtractor
             ref var parent = ref _frames[depth - 1];
             parent.HasChild = true;
             var index = _counters[depth - 1].Increment(name, ns);
-            node = parent.Node.GetChild(NodeKind.Element, name, ns, index, reader);
+            node = parent.Node.GetChild(NodeKind.Element, name, ns, index, reader.Prefix);
         }
         else if (_matcher.Matches(name, depth, _ancestorName))
         {
@@ -145,9 +163,9 @@ internal sealed class RowExtractor
                 parentNode = parent.Node;
                 index = _counters[depth - 1].Increment(name, ns);
             }
-            node = parentNode.GetChild(NodeKind.Element, name, ns, 1, reader);
+            node = parentNode.GetChild(NodeKind.Element, name, ns, 1, reader.Prefix);
             // Later siblings of an element that wrapped records (a second <journal>) reuse its columns.
-            if (index > 1 && !node.IsRecordAncestor) node = parentNode.GetChild(NodeKind.Element, name, ns, index, reader);
+            if (index > 1 && !node.IsRecordAncestor) node = parentNode.GetChild(NodeKind.Element, name, ns, index, reader.Prefix);
         }
 
         (_counters[depth] ??= new SiblingCounter()).Reset();
@@ -161,17 +179,18 @@ internal sealed class RowExtractor
         frame.HasAttributes = false;
         frame.StartSeq = _seq + 1;
 
-        if (reader.HasAttributes) ReadAttributes(reader, ref frame, depth);
+        if (reader.HasAttributes) ReadAttributes(reader, ref frame);
         if (reader.IsEmptyElement) EndElement(depth);
     }
 
-    private void ReadAttributes(XmlReader reader, ref Frame frame, int depth)
+    private void ReadAttributes<T>(T reader, ref Frame frame)
+        where T : struct, IXmlTokens
     {
         while (reader.MoveToNextAttribute())
         {
             if (ReferenceEquals(reader.NamespaceURI, _xmlnsNamespace)) continue;
             frame.HasAttributes = true;
-            var attribute = frame.Node.GetChild(NodeKind.Attribute, reader.LocalName, reader.NamespaceURI, 0, reader);
+            var attribute = frame.Node.GetChild(NodeKind.Attribute, reader.LocalName, reader.NamespaceURI, 0, reader.Prefix);
             _seen++;
             Emit(attribute, reader.Value, isValue: true, frame.InRecord);
         }

@@ -14,6 +14,9 @@ public sealed class InflationBudget(long maxTotalBytes)
         if (Interlocked.Add(ref _used, bytes) > maxTotalBytes)
             throw new LimitExceededException($"Total uncompressed size cap reached ({maxTotalBytes:N0} bytes).");
     }
+
+    /// <summary>Returns bytes that were consumed by a read that is being repeated.</summary>
+    public void Release(long bytes) => Interlocked.Add(ref _used, -bytes);
 }
 
 /// <summary>

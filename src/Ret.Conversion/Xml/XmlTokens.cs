@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Xml;
+using Ret.Conversion.Safety;
+
+namespace Ret.Conversion.Xml;
+
+/// <summary>
+/// The part of <see cref="XmlReader"/> the row extractor uses, so it can run over either reader. Implemented by
+/// small structs: the extractor is generic over them and the JIT/AOT compiler specialises it per reader, so calls
+/// are direct (no interface dispatch in the hot loop).
+/// </summary>
+internal interface IXmlTokens
+{
+    bool Read();
+    XmlNodeType NodeType { get; }
+    int Depth { get; }
+    string LocalName { get; }
+    string NamespaceURI { get; }
+    string Prefix { get; }
+    string Value { get; }
+    bool HasAttributes { get; }
+    bool IsEmptyElement { get; }
+    bool MoveToNextAttribute();
+    void MoveToElement();
+
+    /// <summary>The error for an element nested deeper than the cap, at the current position.</summary>
+    Exception DepthError(SafetyLimits limits);
+}
+
+/// <summary><see cref="XmlReader"/> as <see cref="IXmlTokens"/>.</summary>
+internal readonly struct ReaderTokens(XmlReader reader) : IXmlTokens
+{
+    public bool Read() => reader.Read();
+    public XmlNodeType NodeType => reader.NodeType;
+    public int Depth => reader.Depth;
+    public string LocalName => reader.LocalName;
+    public string NamespaceURI => reader.NamespaceURI;
+    public string Prefix => reader.Prefix;
+    public string Value => reader.Value;
+    public bool HasAttributes => reader.HasAttributes;
+    public bool IsEmptyElement => reader.IsEmptyElement;
+    public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
+    public void MoveToElement() => reader.MoveToElement();
+    public Exception DepthError(SafetyLimits limits) => Scanning.RecordDetector.DepthError(reader, limits);
+}
+
+/// <summary><see cref="Utf8XmlReader"/> as <see cref="IXmlTokens"/>.</summary>
+internal readonly struct FastTokens(Utf8XmlReader reader) : IXmlTokens
+{
+    public bool Read() => reader.Read();
+    public XmlNodeType NodeType
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.NodeType;
+    }
+    public int Depth
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.Depth;
+    }
+    public string LocalName
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.LocalName;
+    }
+    public string NamespaceURI
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.NamespaceURI;
+    }
+    public string Prefix
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.Prefix;
+    }
+    public string Value
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.Value;
+    }
+    public bool HasAttributes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.HasAttributes;
+    }
+    public bool IsEmptyElement
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => reader.IsEmptyElement;
+    }
+    public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
+    public void MoveToElement() => reader.MoveToElement();
+    // The fast reader never reports errors itself: XmlReader re-reads the file and reports this one with its position.
+    public Exception DepthError(SafetyLimits limits) => new XmlFallbackException("element depth cap");
+}
+
+/// <summary>
+/// Thrown by <see cref="Utf8XmlReader"/> when the document uses something it does not handle itself (another
+/// encoding, a DTD, an error, a rare construct). The caller discards what it produced from the document and reads
+/// it again with <see cref="XmlReader"/>, which then either converts it or reports the error with its position.
+/// </summary>
+internal sealed class XmlFallbackException(string reason) : Exception($"Fast XML reader: {reason}; re-reading with XmlReader.")
+{
+    public string Reason { get; } = reason;
+}
