@@ -4,16 +4,20 @@
 #   rm -rf /tmp/ret-base && mkdir /tmp/ret-base && git archive <BASELINE-COMMIT> | tar -x -C /tmp/ret-base \
 #     && dotnet build -c Release /tmp/ret-base/src/Ret.Cli/Ret.Cli.csproj
 #   dotnet build -c Release src/Ret.Cli/Ret.Cli.csproj && RUNS=5 bench/ab.sh   (BASE_CLI=… to point elsewhere)
+# Native binaries instead: BASE_CMD=/tmp/base-cli/ret-cli NEW_CMD=.build/cli-native/ret-cli (from ./ret publish-cli).
+# ONLY="flat-csv nested-csv" runs just those scenarios.
 set -u
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
-BASE="dotnet ${BASE_CLI:-/tmp/ret-base/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll}"
-NEW="dotnet $PWD/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll"
+BASE=${BASE_CMD:-"dotnet ${BASE_CLI:-/tmp/ret-base/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll}"}
+NEW=${NEW_CMD:-"dotnet $PWD/src/Ret.Cli/bin/Release/net10.0/ret-cli.dll"}
+ONLY=${ONLY:-}
 D=bench/data
 OUT=$PWD/bench/out/ab; mkdir -p $OUT
 RES=$PWD/bench/out/ab.tsv; : > $RES
 scen() { # name args...
   local name=$1; shift
+  if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   for i in $(seq $RUNS); do
     for v in base new; do
       local cli=$BASE; [ $v = new ] && cli=$NEW

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
 using System.Xml;
@@ -27,8 +28,6 @@ internal sealed class Utf8XmlReader : IDisposable
     private const int InitialBuffer = 64 * 1024;
     private const int MaxAttributes = 64;
 
-    private static readonly UTF8Encoding _strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     // Bytes that end or complicate a run of character data: markup, references, CR (line-end normalisation),
     // ']' (for "]]>") and the C0 controls XML forbids.
     private static readonly SearchValues<byte> _textSpecials = SearchValues.Create(
@@ -43,6 +42,11 @@ internal sealed class Utf8XmlReader : IDisposable
     private static readonly SearchValues<byte> _textStops = SearchValues.Create("&\r"u8);
     private static readonly SearchValues<byte> _attributeStops = SearchValues.Create("&\r\n\t"u8);
     private static readonly SearchValues<byte> _cdataStops = SearchValues.Create("\r"u8);
+
+    // The same sets as 256-entry tables, for the scalar start of a search.
+    private static readonly byte[] _textTable = Table(_textSpecials);
+    private static readonly byte[] _dquoteTable = Table(_dquoteSpecials);
+    private static readonly byte[] _squoteTable = Table(_squoteSpecials);
 
     // 1 = may start a name (ASCII letter, '_'), 2 = may continue one (also digit, '.', '-'). ':' is handled apart,
     // non-ASCII bytes fall back.
@@ -80,9 +84,6 @@ internal sealed class Utf8XmlReader : IDisposable
     private Attribute[] _attributes = new Attribute[8];
     private int _attributeCount;
     private int _attributeIndex = -1;
-    private string _elementLocal;
-    private string _elementPrefix;
-    private string _elementNamespace;
 
     private char[] _chars = new char[256];
 
@@ -129,39 +130,36 @@ internal sealed class Utf8XmlReader : IDisposable
         _xmlAtom = names.Add("xml");
         _xmlnsAtom = names.Add("xmlns");
         _spaceAtom = names.Add("space");
-        _elementLocal = _elementPrefix = _elementNamespace = _empty;
-        LocalName = Prefix = NamespaceURI = Value = _empty;
+        _namespace = _value = _empty;
     }
+
+    // The current node. Names are read through the element's NameEntry and attributes through their slot, so a
+    // node costs few reference stores (each is a GC write barrier).
+    private NameEntry? _name;
+    private string _namespace;
+    private string _value;
 
     public XmlNodeType NodeType { get; private set; }
     public int Depth { get; private set; }
-    public string LocalName { get; private set; }
-    public string NamespaceURI { get; private set; }
-    public string Prefix { get; private set; }
-    public string Value { get; private set; }
     public bool IsEmptyElement { get; private set; }
     public bool HasAttributes => NodeType == XmlNodeType.Element && _attributeCount > 0;
+
+    public string LocalName => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Local : _name?.Local ?? _empty;
+
+    public string Prefix => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Prefix : _name?.Prefix ?? _empty;
+
+    public string NamespaceURI => _attributeIndex >= 0 ? _attributes[_attributeIndex].Namespace! : _name is null ? _empty : _namespace;
+
+    public string Value => _attributeIndex >= 0 ? _attributes[_attributeIndex].Value : _name is null ? _value : _empty;
 
     public bool MoveToNextAttribute()
     {
         if (_attributeIndex + 1 >= _attributeCount) return false;
-        ref var attribute = ref _attributes[++_attributeIndex];
-        LocalName = attribute.Name.Local;
-        Prefix = attribute.Name.Prefix;
-        NamespaceURI = attribute.Namespace!;
-        Value = attribute.Value;
+        _attributeIndex++;
         return true;
     }
 
-    public void MoveToElement()
-    {
-        if (_attributeIndex < 0) return;
-        _attributeIndex = -1;
-        LocalName = _elementLocal;
-        Prefix = _elementPrefix;
-        NamespaceURI = _elementNamespace;
-        Value = _empty;
-    }
+    public void MoveToElement() => _attributeIndex = -1;
 
     public bool Read()
     {
@@ -469,10 +467,8 @@ internal sealed class Utf8XmlReader : IDisposable
         _open++;
         _state = 2;
         NodeType = XmlNodeType.Element;
-        LocalName = _elementLocal = name.Local;
-        Prefix = _elementPrefix = name.Prefix;
-        NamespaceURI = _elementNamespace = elementNamespace;
-        Value = _empty;
+        _name = name;
+        _namespace = elementNamespace;
         IsEmptyElement = empty;
         _popPending = empty;
     }
@@ -519,10 +515,8 @@ internal sealed class Utf8XmlReader : IDisposable
         _pos += offset + 1;
         Depth = _open - 1;
         NodeType = XmlNodeType.EndElement;
-        LocalName = open.Local;
-        Prefix = open.Prefix;
-        NamespaceURI = _openNamespaces[_open - 1];
-        Value = _empty;
+        _name = open;
+        _namespace = _openNamespaces[_open - 1];
         IsEmptyElement = false;
         Pop();
     }
@@ -537,33 +531,38 @@ internal sealed class Utf8XmlReader : IDisposable
     /// <summary>Reads a name starting at <paramref name="offset"/>; returns the offset after it.</summary>
     private int ReadName(int offset, out NameEntry name)
     {
-        var start = offset;
-        var first = ByteAt(offset);
-        if (first < 0 || (_nameClass[first] & 1) == 0) throw Fallback("name start");
-        offset++;
-        var colon = -1;
         while (true)
         {
-            if (_pos + offset >= _end && !Fill()) throw Fallback("unexpected end in a name");
-            var b = _buf[_pos + offset];
-            if ((_nameClass[b] & 2) != 0)
+            var span = _buf.AsSpan(_pos + offset, _end - _pos - offset);
+            if (span.Length > 1)
             {
-                offset++;
-                continue;
+                if ((_nameClass[span[0]] & 1) == 0) throw Fallback("name start");
+                var colon = -1;
+                var i = 1;
+                while (i < span.Length)
+                {
+                    var b = span[i];
+                    if ((_nameClass[b] & 2) != 0)
+                    {
+                        i++;
+                        continue;
+                    }
+                    if (b == ':')
+                    {
+                        if (i + 1 >= span.Length) break; // need the next byte
+                        if (colon >= 0 || (_nameClass[span[i + 1]] & 1) == 0) throw Fallback("qualified name");
+                        colon = i;
+                        i += 2;
+                        continue;
+                    }
+                    if (b >= 0x80) throw Fallback("non-ASCII name");
+                    name = Atomise(span[..i], colon);
+                    return offset + i;
+                }
             }
-            if (b == ':')
-            {
-                var after = ByteAt(offset + 1);
-                if (colon >= 0 || after < 0 || (_nameClass[after] & 1) == 0) throw Fallback("qualified name");
-                colon = offset - start;
-                offset += 2;
-                continue;
-            }
-            if (b >= 0x80) throw Fallback("non-ASCII name");
-            break;
+            // The name may go on past the bytes read so far.
+            if (!Fill()) throw Fallback("unexpected end in a name");
         }
-        name = Atomise(_buf.AsSpan(_pos + start, offset - start), colon);
-        return offset;
     }
 
     private NameEntry Atomise(ReadOnlySpan<byte> bytes, int colon)
@@ -651,7 +650,7 @@ internal sealed class Utf8XmlReader : IDisposable
         while (true)
         {
             var span = _buf.AsSpan(_pos + scanned, _end - _pos - scanned);
-            var i = span.IndexOfAny(_textSpecials);
+            var i = IndexOfSpecial(span, _textTable, _textSpecials);
             if (i < 0)
             {
                 scanned = _end - _pos;
@@ -689,7 +688,8 @@ internal sealed class Utf8XmlReader : IDisposable
         }
 
         var text = _buf.AsSpan(_pos, length);
-        if (text.IndexOfAnyExcept(_whitespace) < 0)
+        // Text that starts with a non-space character is not whitespace-only: most values end the check here.
+        if (IsWhitespace(text[0]) && text.IndexOfAnyExcept(_whitespace) < 0)
         {
             _pos += length;
             return false;
@@ -709,8 +709,8 @@ internal sealed class Utf8XmlReader : IDisposable
         _pos += length;
         NodeType = XmlNodeType.Text;
         Depth = _open;
-        Value = value;
-        LocalName = Prefix = NamespaceURI = _empty;
+        _name = null;
+        _value = value;
         IsEmptyElement = false;
         return true;
     }
@@ -721,11 +721,11 @@ internal sealed class Utf8XmlReader : IDisposable
         var end = Find("]]>"u8, open);
         var content = _buf.AsSpan(_pos + open, end - open);
         if (content.IndexOfAny(_controls) >= 0) throw Fallback("control character");
-        Value = content.IndexOf((byte)'\r') >= 0 ? DecodeComplex(content, attribute: false, out _, cdata: true) : Decode(content);
+        _value = content.IndexOf((byte)'\r') >= 0 ? DecodeComplex(content, attribute: false, out _, cdata: true) : Decode(content);
+        _name = null;
         _pos += end + 3;
         NodeType = XmlNodeType.CDATA;
         Depth = _open;
-        LocalName = Prefix = NamespaceURI = _empty;
         IsEmptyElement = false;
     }
 
@@ -733,13 +733,14 @@ internal sealed class Utf8XmlReader : IDisposable
     private int ReadAttributeValue(int offset, byte quote, out string value)
     {
         var specials = quote == '"' ? _dquoteSpecials : _squoteSpecials;
+        var table = quote == '"' ? _dquoteTable : _squoteTable;
         var start = offset;
         var scanned = offset;
         var complex = false;
         while (true)
         {
             var span = _buf.AsSpan(_pos + scanned, _end - _pos - scanned);
-            var i = span.IndexOfAny(specials);
+            var i = IndexOfSpecial(span, table, specials);
             if (i < 0)
             {
                 scanned = _end - _pos;
@@ -764,21 +765,16 @@ internal sealed class Utf8XmlReader : IDisposable
         }
     }
 
-    /// <summary>Strict UTF-8 → string (no references, no CR).</summary>
-    private static string Decode(ReadOnlySpan<byte> bytes)
+    /// <summary>Strict UTF-8 → string (no references, no CR), in one transcoding pass.</summary>
+    private string Decode(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty) return "";
-        string value;
-        try
-        {
-            value = _strictUtf8.GetString(bytes);
-        }
-        catch (ArgumentException)
-        {
+        if (_chars.Length < bytes.Length) _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
+        if (Utf8.ToUtf16(bytes, _chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
             throw Fallback("invalid UTF-8");
-        }
-        if (value.Length != bytes.Length && value.AsSpan().IndexOfAny('\uFFFE', '\uFFFF') >= 0) throw Fallback("illegal character");
-        return value;
+        var chars = _chars.AsSpan(0, written);
+        if (written != bytes.Length && chars.IndexOfAny('\uFFFE', '\uFFFF') >= 0) throw Fallback("illegal character");
+        return new string(chars);
     }
 
     /// <summary>
@@ -826,16 +822,10 @@ internal sealed class Utf8XmlReader : IDisposable
 
     private int DecodeInto(ReadOnlySpan<byte> bytes, int at)
     {
-        int written;
-        try
-        {
-            written = _strictUtf8.GetChars(bytes, _chars.AsSpan(at));
-        }
-        catch (ArgumentException)
-        {
+        var target = _chars.AsSpan(at);
+        if (Utf8.ToUtf16(bytes, target, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
             throw Fallback("invalid UTF-8");
-        }
-        if (written != bytes.Length && _chars.AsSpan(at, written).IndexOfAny('\uFFFE', '\uFFFF') >= 0) throw Fallback("illegal character");
+        if (written != bytes.Length && target[..written].IndexOfAny('\uFFFE', '\uFFFF') >= 0) throw Fallback("illegal character");
         return written;
     }
 
@@ -890,6 +880,34 @@ internal sealed class Utf8XmlReader : IDisposable
     }
 
     private static XmlFallbackException Fallback(string reason) => new(reason);
+
+    /// <summary>
+    /// <c>span.IndexOfAny(values)</c>, but the first bytes are checked one by one against <paramref name="table"/>:
+    /// most values and indentation runs are shorter than that, and the vectorised search costs more to set up than
+    /// it saves on them (~13 % of a native conversion's time went to its entry).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOfSpecial(ReadOnlySpan<byte> span, byte[] table, SearchValues<byte> values)
+    {
+        const int Scalar = 32;
+        ref var start = ref MemoryMarshal.GetReference(span);
+        ref var lookup = ref MemoryMarshal.GetArrayDataReference(table);
+        var n = Math.Min(span.Length, Scalar);
+        for (var i = 0; i < n; i++)
+        {
+            if (Unsafe.Add(ref lookup, Unsafe.Add(ref start, i)) != 0) return i;
+        }
+        if (span.Length <= Scalar) return -1;
+        var j = span[Scalar..].IndexOfAny(values);
+        return j < 0 ? -1 : Scalar + j;
+    }
+
+    private static byte[] Table(SearchValues<byte> values)
+    {
+        var table = new byte[256];
+        for (var b = 0; b < 256; b++) table[b] = values.Contains((byte)b) ? (byte)1 : (byte)0;
+        return table;
+    }
 
     private static byte[] BuildNameClass()
     {
