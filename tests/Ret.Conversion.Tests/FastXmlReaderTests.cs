@@ -15,6 +15,7 @@ namespace Ret.Conversion.Tests;
 public class FastXmlReaderTests
 {
     private static readonly UTF8Encoding Utf8NoBom = new(false);
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
     /// <summary>The nodes the row extractor looks at, as comparable strings.</summary>
     private static List<string> Capture<T>(T reader)
@@ -34,8 +35,23 @@ public class FastXmlReaderTests
                 case XmlNodeType.Text:
                 case XmlNodeType.CDATA:
                 case XmlNodeType.SignificantWhitespace:
-                    events.Add($"{reader.NodeType}|{reader.Depth}|{reader.Value}");
+                {
+                    // As the extractor reads values: UTF-8 bytes, which must decode strictly.
+                    var buffer = new byte[4];
+                    var length = 0;
+                    reader.AppendValueUtf8(ref buffer, ref length);
+                    string value;
+                    try
+                    {
+                        value = StrictUtf8.GetString(buffer, 0, length);
+                    }
+                    catch (DecoderFallbackException)
+                    {
+                        value = "<invalid UTF-8 passed on>";
+                    }
+                    events.Add($"{reader.NodeType}|{reader.Depth}|{value}");
                     break;
+                }
                 case XmlNodeType.EndElement:
                     events.Add($"</{reader.Depth}|{reader.Prefix}|{reader.LocalName}|{reader.NamespaceURI}");
                     break;
@@ -149,6 +165,47 @@ public class FastXmlReaderTests
         Assert.Null(WithFastReader([.. "<a>"u8, 0xC3, 0x28, .. "</a>"u8]));
         Assert.Null(WithFastReader([.. "<a b=\""u8, 0xFF, .. "\"/>"u8]));
         Assert.Null(WithFastReader([.. "<a>"u8, 0xEF, 0xBF, 0xBE, .. "</a>"u8])); // U+FFFE
+    }
+
+    /// <summary>
+    /// The text scan works 16 bytes at a time with a scalar tail: every special byte (reference, CR, ']', "]]>",
+    /// controls, non-ASCII, invalid UTF-8, U+FFFE) at every position of values up to 80 bytes, in text and attributes.
+    /// </summary>
+    [Fact]
+    public void Special_bytes_at_every_position_of_a_value_are_handled_like_XmlReader()
+    {
+        byte[][] specials =
+        [
+            "&amp;"u8.ToArray(), "&#x41;"u8.ToArray(), "\r\n"u8.ToArray(), "\r"u8.ToArray(), "]"u8.ToArray(), "]]>"u8.ToArray(),
+            "\t"u8.ToArray(), "\n"u8.ToArray(), [0x01], [0x1F], [0x7F], "é"u8.ToArray(), "😀"u8.ToArray(), [0xC3], [0xFF],
+            [0xEF, 0xBF, 0xBE], "<"u8.ToArray(), "\""u8.ToArray(),
+        ];
+        var read = 0;
+        var total = 0;
+        foreach (var special in specials)
+        {
+            for (var length = 1; length <= 80; length++)
+            {
+                for (var at = 0; at < length; at += length > 40 ? 7 : 1)
+                {
+                    var value = new List<byte>();
+                    for (var i = 0; i < length; i++)
+                    {
+                        if (i == at) value.AddRange(special);
+                        else value.Add((byte)('a' + (i % 26)));
+                    }
+                    // Separate documents: a fallback caused by the attribute must not hide the text case.
+                    byte[] text = [.. "<r><v>"u8, .. value, .. "</v></r>"u8];
+                    byte[] attribute = [.. "<r><w a=\""u8, .. value, .. "\"/></r>"u8];
+                    total += 2;
+                    if (AssertContract(text)) read++;
+                    if (AssertContract(attribute)) read++;
+                    AssertContract(text, chunk: 5);
+                    AssertContract(attribute, chunk: 5);
+                }
+            }
+        }
+        Assert.InRange(read, total / 3, total - 1);
     }
 
     [Fact]

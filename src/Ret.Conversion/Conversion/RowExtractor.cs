@@ -14,8 +14,6 @@ namespace Ret.Conversion.Conversion;
 /// </summary>
 internal sealed class RowExtractor
 {
-    private static readonly char[] _xmlWhitespace = [' ', '\t', '\r', '\n'];
-
     private readonly RecordMatcher _matcher;
     private readonly SafetyLimits _limits;
     private readonly SpillWriter _spill;
@@ -25,6 +23,9 @@ internal sealed class RowExtractor
     private readonly List<PathNode> _columns = [];
     private readonly List<ContextEntry> _context = [];
     private readonly List<TrailerValue> _trailer = [];
+    // Text of the open elements as UTF-8, innermost on top (see Frame.TextStart).
+    private byte[] _text = new byte[1024];
+    private int _textLength;
     private Frame[] _frames = new Frame[32];
     private SiblingCounter[] _counters = new SiblingCounter[32];
     private PathNode? _recordRoot;
@@ -48,7 +49,9 @@ internal sealed class RowExtractor
     private struct Frame
     {
         public PathNode Node;
-        public string? Text;
+        /// <summary>The element has text; it is <c>_text[TextStart.._textLength]</c> (UTF-8), above its ancestors' text.</summary>
+        public bool HasText;
+        public int TextStart;
         public bool InRecord;
         public bool IsRecord;
         public bool HasChild;
@@ -107,10 +110,11 @@ internal sealed class RowExtractor
                 case XmlNodeType.SignificantWhitespace:
                 case XmlNodeType.CDATA:
                 {
+                    // The innermost open element's text is the top of the text stack: append to it.
                     ref var frame = ref _frames[reader.Depth - 1];
-                    var value = reader.Value;
-                    frame.OnlyCData = reader.NodeType == XmlNodeType.CDATA && (frame.Text is null || frame.OnlyCData);
-                    frame.Text = frame.Text is null ? value : string.Concat(frame.Text, value);
+                    frame.OnlyCData = reader.NodeType == XmlNodeType.CDATA && (!frame.HasText || frame.OnlyCData);
+                    frame.HasText = true;
+                    reader.AppendValueUtf8(ref _text, ref _textLength);
                     break;
                 }
                 case XmlNodeType.EndElement:
@@ -171,7 +175,8 @@ internal sealed class RowExtractor
         (_counters[depth] ??= new SiblingCounter()).Reset();
         ref var frame = ref _frames[depth];
         frame.Node = node;
-        frame.Text = null;
+        frame.HasText = false;
+        frame.TextStart = _textLength;
         frame.InRecord = inRecord;
         frame.IsRecord = isRecord;
         frame.HasChild = false;
@@ -200,22 +205,21 @@ internal sealed class RowExtractor
     private void EndElement(int depth)
     {
         ref var frame = ref _frames[depth];
-        if (frame.Text is not null)
+        if (frame.HasText)
         {
-            var text = frame.Text;
-            // Most values carry no formatting whitespace: skip Trim's scan and copy when both ends are clean.
-            var value = frame.OnlyCData || (text.Length > 0 && !IsXmlWhitespace(text[0]) && !IsXmlWhitespace(text[^1]))
-                ? text
-                : text.Trim(_xmlWhitespace);
+            var text = _text.AsSpan(frame.TextStart, _textLength - frame.TextStart);
+            // Formatting whitespace around element content goes; CDATA is kept as written.
+            var value = frame.OnlyCData ? text : TrimXmlWhitespace(text);
             if (value.Length > 0)
             {
                 _seen++;
-                Emit(frame.Node, value, isValue: true, frame.InRecord);
+                Emit(frame.Node, value, frame.InRecord);
             }
             else if (!frame.HasChild && !frame.HasAttributes && !frame.IsRecord)
             {
                 Emit(frame.Node, "", isValue: false, frame.InRecord);
             }
+            _textLength = frame.TextStart;
         }
         else if (!frame.HasChild && !frame.HasAttributes && !frame.IsRecord)
         {
@@ -232,10 +236,7 @@ internal sealed class RowExtractor
         {
             ClearContextScope(frame.StartSeq);
         }
-        frame.Text = null;
     }
-
-    private static bool IsXmlWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n';
 
     private void Emit(PathNode node, string value, bool isValue, bool inRecord)
     {
@@ -250,6 +251,33 @@ internal sealed class RowExtractor
             return;
         }
         SetContext(node.ColumnId, value, isValue);
+    }
+
+    private static ReadOnlySpan<byte> TrimXmlWhitespace(ReadOnlySpan<byte> text)
+    {
+        var start = 0;
+        var end = text.Length;
+        while (start < end && IsXmlWhitespace(text[start])) start++;
+        while (end > start && IsXmlWhitespace(text[end - 1])) end--;
+        return text[start..end];
+    }
+
+    private static bool IsXmlWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
+
+    /// <summary>A leaf value as UTF-8: rows take the bytes as they are; context keeps a string.</summary>
+    private void Emit(PathNode node, ReadOnlySpan<byte> value, bool inRecord)
+    {
+        if (node.ColumnId < 0)
+        {
+            node.ColumnId = _columns.Count;
+            _columns.Add(node);
+        }
+        if (inRecord)
+        {
+            _spill.AddCell(node.ColumnId, value, isValue: true);
+            return;
+        }
+        SetContext(node.ColumnId, Encoding.UTF8.GetString(value), isValue: true);
     }
 
     private void SetContext(int columnId, string value, bool isValue)

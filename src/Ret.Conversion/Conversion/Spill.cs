@@ -55,6 +55,19 @@ internal sealed class SpillWriter : IDisposable
         _rowLength += 4 + byteCount;
     }
 
+    /// <summary>Adds a cell whose value is already UTF-8.</summary>
+    public void AddCell(int columnId, ReadOnlySpan<byte> utf8, bool isValue)
+    {
+        var flags = _classifier.Classify(utf8);
+        if (isValue) flags |= CellFlags.IsValue;
+        var max = 5 + 4 + utf8.Length;
+        if (_rowLength + max > _row.Length) Array.Resize(ref _row, Math.Max(_row.Length * 2, _rowLength + max));
+        _rowLength += WriteVarint(_row.AsSpan(_rowLength), (uint)columnId);
+        BinaryPrimitives.WriteUInt32LittleEndian(_row.AsSpan(_rowLength), ((uint)utf8.Length << 3) | (uint)flags);
+        utf8.CopyTo(_row.AsSpan(_rowLength + 4));
+        _rowLength += 4 + utf8.Length;
+    }
+
     /// <summary>Ends the row being built (tag <see cref="RowTag"/>).</summary>
     public void EndRow()
     {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 using System.Xml;
@@ -130,27 +132,33 @@ internal sealed class Utf8XmlReader : IDisposable
         _xmlAtom = names.Add("xml");
         _xmlnsAtom = names.Add("xmlns");
         _spaceAtom = names.Add("space");
-        _namespace = _value = _empty;
+        _value = _empty;
     }
 
     // The current node. Names are read through the element's NameEntry and attributes through their slot, so a
     // node costs few reference stores (each is a GC write barrier).
-    private NameEntry? _name;
-    private string _namespace;
-    private string _value;
+    // Element / end tag: the name and namespace are _openNames[Depth] / _openNamespaces[Depth] (an end tag's entry
+    // stays there until the next start tag), so a node costs no extra reference stores (GC write barriers).
+    private bool _isTag;
+    // Text/CDATA: the decoded value, or null while it is still only the bytes at _rawStart (until the next Read).
+    private string? _value;
+    private int _rawStart;
+    private int _rawLength;
 
     public XmlNodeType NodeType { get; private set; }
     public int Depth { get; private set; }
     public bool IsEmptyElement { get; private set; }
     public bool HasAttributes => NodeType == XmlNodeType.Element && _attributeCount > 0;
 
-    public string LocalName => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Local : _name?.Local ?? _empty;
+    public string LocalName => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Local : _isTag ? _openNames[Depth].Local : _empty;
 
-    public string Prefix => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Prefix : _name?.Prefix ?? _empty;
+    public string Prefix => _attributeIndex >= 0 ? _attributes[_attributeIndex].Name.Prefix : _isTag ? _openNames[Depth].Prefix : _empty;
 
-    public string NamespaceURI => _attributeIndex >= 0 ? _attributes[_attributeIndex].Namespace! : _name is null ? _empty : _namespace;
+    public string NamespaceURI => _attributeIndex >= 0 ? _attributes[_attributeIndex].Namespace! : _isTag ? _openNamespaces[Depth] : _empty;
 
-    public string Value => _attributeIndex >= 0 ? _attributes[_attributeIndex].Value : _name is null ? _value : _empty;
+    public string Value => _attributeIndex >= 0 ? _attributes[_attributeIndex].Value
+        : _isTag ? _empty
+        : _value ??= _rawLength == 0 ? _empty : Decode(_buf.AsSpan(_rawStart, _rawLength));
 
     public bool MoveToNextAttribute()
     {
@@ -184,8 +192,18 @@ internal sealed class Utf8XmlReader : IDisposable
             }
             if (_buf[_pos] != (byte)'<')
             {
-                if (ReadText()) return true;
-                continue;
+                // Indentation between tags is skipped here; anything else is character data.
+                var p = _pos;
+                while (p < _end && IsWhitespace(_buf[p])) p++;
+                if (p < _end && _buf[p] == (byte)'<')
+                {
+                    _pos = p;
+                }
+                else
+                {
+                    if (ReadText()) return true;
+                    continue;
+                }
             }
             var next = ByteAt(1);
             if (next == '/')
@@ -467,8 +485,7 @@ internal sealed class Utf8XmlReader : IDisposable
         _open++;
         _state = 2;
         NodeType = XmlNodeType.Element;
-        _name = name;
-        _namespace = elementNamespace;
+        _isTag = true;
         IsEmptyElement = empty;
         _popPending = empty;
     }
@@ -503,7 +520,7 @@ internal sealed class Utf8XmlReader : IDisposable
         if (_state != 2) throw Fallback("end tag outside the root element");
         var open = _openNames[_open - 1];
         var length = open.Key.Length;
-        if (ByteAt(2 + length) < 0 || !_buf.AsSpan(_pos + 2, length).SequenceEqual(open.Key)) throw Fallback("mismatched end tag");
+        if (ByteAt(2 + length) < 0 || !SameName(_buf.AsSpan(_pos + 2, length), open.Key)) throw Fallback("mismatched end tag");
         var offset = 2 + length;
         var b = ByteAt(offset);
         if (b != '>')
@@ -515,8 +532,7 @@ internal sealed class Utf8XmlReader : IDisposable
         _pos += offset + 1;
         Depth = _open - 1;
         NodeType = XmlNodeType.EndElement;
-        _name = open;
-        _namespace = _openNamespaces[_open - 1];
+        _isTag = true;
         IsEmptyElement = false;
         Pop();
     }
@@ -569,7 +585,7 @@ internal sealed class Utf8XmlReader : IDisposable
     {
         var slot = ((bytes.Length * 31) + (bytes[0] * 7) + (bytes[^1] * 3) + bytes[bytes.Length >> 1]) & 511;
         var entry = _cache[slot];
-        if (entry is not null && bytes.SequenceEqual(entry.Key)) return entry;
+        if (entry is not null && SameName(bytes, entry.Key)) return entry;
         var raw = _names.Add(Encoding.ASCII.GetString(bytes));
         entry = colon < 0
             ? new NameEntry(bytes.ToArray(), raw, raw, _empty)
@@ -646,11 +662,12 @@ internal sealed class Utf8XmlReader : IDisposable
     {
         var scanned = 0;
         var complex = false;
+        var nonAscii = false;
         int length;
         while (true)
         {
             var span = _buf.AsSpan(_pos + scanned, _end - _pos - scanned);
-            var i = IndexOfSpecial(span, _textTable, _textSpecials);
+            var i = IndexOfTextSpecial(span, ref nonAscii);
             if (i < 0)
             {
                 scanned = _end - _pos;
@@ -689,30 +706,75 @@ internal sealed class Utf8XmlReader : IDisposable
 
         var text = _buf.AsSpan(_pos, length);
         // Text that starts with a non-space character is not whitespace-only: most values end the check here.
-        if (IsWhitespace(text[0]) && text.IndexOfAnyExcept(_whitespace) < 0)
+        if (IsWhitespace(text[0]) && IsAllWhitespace(text))
         {
             _pos += length;
             return false;
         }
         if (_state != 2) throw Fallback("text outside the root element");
-        string value;
         if (!complex)
         {
-            value = Decode(text);
+            // Kept as bytes (valid until the next Read): the extractor copies them as they are.
+            if (nonAscii) Validate(text);
+            _rawStart = _pos;
+            _rawLength = length;
+            _value = null;
         }
         else
         {
-            value = DecodeComplex(text, attribute: false, out var hadReference);
+            var value = DecodeComplex(text, attribute: false, out var hadReference);
             // A reference that yields only whitespace: whether XmlReader skips it is its business, not ours.
             if (hadReference && value.AsSpan().IndexOfAnyExcept(" \t\r\n") < 0) throw Fallback("whitespace from references");
+            _value = value;
         }
         _pos += length;
         NodeType = XmlNodeType.Text;
         Depth = _open;
-        _name = null;
-        _value = value;
+        _isTag = false;
         IsEmptyElement = false;
         return true;
+    }
+
+    /// <summary>Character data must be UTF-8 and XML characters (U+FFFE/U+FFFF are not).</summary>
+    private static void Validate(ReadOnlySpan<byte> bytes)
+    {
+        if (!IsAscii(bytes) && (!Utf8.IsValid(bytes) || HasNonCharacter(bytes))) throw Fallback("invalid UTF-8 or character");
+    }
+
+    /// <summary><see cref="Ascii.IsValid(ReadOnlySpan{byte})"/> with a scalar loop for short values (no call, no vector set-up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsAscii(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 32) return Ascii.IsValid(bytes);
+        var any = 0;
+        foreach (var b in bytes) any |= b;
+        return any < 0x80;
+    }
+
+    private static bool IsAllWhitespace(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 32) return bytes.IndexOfAnyExcept(_whitespace) < 0;
+        foreach (var b in bytes)
+        {
+            if (!IsWhitespace(b)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Appends the current text or CDATA node's value, as UTF-8, to <paramref name="buffer"/>.</summary>
+    public void AppendValueUtf8(ref byte[] buffer, ref int length)
+    {
+        if (_value is null)
+        {
+            var raw = _buf.AsSpan(_rawStart, _rawLength);
+            if (buffer.Length - length < raw.Length) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + raw.Length));
+            raw.CopyTo(buffer.AsSpan(length));
+            length += raw.Length;
+            return;
+        }
+        var max = Encoding.UTF8.GetMaxByteCount(_value.Length);
+        if (buffer.Length - length < max) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + max));
+        length += Encoding.UTF8.GetBytes(_value, buffer.AsSpan(length));
     }
 
     private void ReadCData()
@@ -721,8 +783,18 @@ internal sealed class Utf8XmlReader : IDisposable
         var end = Find("]]>"u8, open);
         var content = _buf.AsSpan(_pos + open, end - open);
         if (content.IndexOfAny(_controls) >= 0) throw Fallback("control character");
-        _value = content.IndexOf((byte)'\r') >= 0 ? DecodeComplex(content, attribute: false, out _, cdata: true) : Decode(content);
-        _name = null;
+        if (content.IndexOf((byte)'\r') >= 0)
+        {
+            _value = DecodeComplex(content, attribute: false, out _, cdata: true);
+        }
+        else
+        {
+            Validate(content);
+            _rawStart = _pos + open;
+            _rawLength = end - open;
+            _value = null;
+        }
+        _isTag = false;
         _pos += end + 3;
         NodeType = XmlNodeType.CDATA;
         Depth = _open;
@@ -881,6 +953,19 @@ internal sealed class Utf8XmlReader : IDisposable
 
     private static XmlFallbackException Fallback(string reason) => new(reason);
 
+    /// <summary>Byte equality for names (mostly 2–16 bytes): two overlapping 8-byte loads instead of a call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool SameName(ReadOnlySpan<byte> bytes, byte[] key)
+    {
+        var length = bytes.Length;
+        if (length != key.Length) return false;
+        if (length is < 8 or > 16) return bytes.SequenceEqual(key);
+        ref var a = ref MemoryMarshal.GetReference(bytes);
+        ref var b = ref MemoryMarshal.GetArrayDataReference(key);
+        return Unsafe.ReadUnaligned<ulong>(ref a) == Unsafe.ReadUnaligned<ulong>(ref b)
+            && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref a, length - 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, length - 8));
+    }
+
     /// <summary>
     /// <c>span.IndexOfAny(values)</c>, but the first bytes are checked one by one against <paramref name="table"/>:
     /// most values and indentation runs are shorter than that, and the vectorised search costs more to set up than
@@ -900,6 +985,51 @@ internal sealed class Utf8XmlReader : IDisposable
         if (span.Length <= Scalar) return -1;
         var j = span[Scalar..].IndexOfAny(values);
         return j < 0 ? -1 : Scalar + j;
+    }
+
+    /// <summary>
+    /// Offset of the first byte of <see cref="_textSpecials"/> in <paramref name="span"/> (or -1), 16 bytes at a time;
+    /// sets <paramref name="nonAscii"/> when a byte before it is ≥ 0x80 (ASCII text needs no UTF-8 validation).
+    /// Inline vector compares instead of <c>IndexOfAny</c>: values are short and its entry cost dominated.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOfTextSpecial(ReadOnlySpan<byte> span, ref bool nonAscii)
+    {
+        ref var start = ref MemoryMarshal.GetReference(span);
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var lt = Vector128.Create((byte)'<');
+            var amp = Vector128.Create((byte)'&');
+            var bracket = Vector128.Create((byte)']');
+            var space = Vector128.Create((byte)0x20);
+            var tab = Vector128.Create((byte)'\t');
+            var lf = Vector128.Create((byte)'\n');
+            for (; i + 16 <= span.Length; i += 16)
+            {
+                var v = Vector128.LoadUnsafe(ref start, (nuint)i);
+                // '<', '&', ']', and every byte below 0x20 except tab and LF (so CR and the illegal controls).
+                var special = Vector128.Equals(v, lt) | Vector128.Equals(v, amp) | Vector128.Equals(v, bracket)
+                    | Vector128.AndNot(Vector128.LessThan(v, space), Vector128.Equals(v, tab) | Vector128.Equals(v, lf));
+                var high = v.ExtractMostSignificantBits();
+                var mask = special.ExtractMostSignificantBits();
+                if (mask != 0)
+                {
+                    var at = BitOperations.TrailingZeroCount(mask);
+                    if ((high & ((1u << at) - 1)) != 0) nonAscii = true;
+                    return i + at;
+                }
+                if (high != 0) nonAscii = true;
+            }
+        }
+        ref var lookup = ref MemoryMarshal.GetArrayDataReference(_textTable);
+        for (; i < span.Length; i++)
+        {
+            var b = Unsafe.Add(ref start, i);
+            if (Unsafe.Add(ref lookup, b) != 0) return i;
+            if (b >= 0x80) nonAscii = true;
+        }
+        return -1;
     }
 
     private static byte[] Table(SearchValues<byte> values)

@@ -23,6 +23,9 @@ internal interface IXmlTokens
     bool MoveToNextAttribute();
     void MoveToElement();
 
+    /// <summary>Appends the current text or CDATA node's value, UTF-8 encoded, at <paramref name="length"/> in <paramref name="buffer"/> (grown as needed).</summary>
+    void AppendValueUtf8(ref byte[] buffer, ref int length);
+
     /// <summary>The error for an element nested deeper than the cap, at the current position.</summary>
     Exception DepthError(SafetyLimits limits);
 }
@@ -41,6 +44,13 @@ internal readonly struct ReaderTokens(XmlReader reader) : IXmlTokens
     public bool IsEmptyElement => reader.IsEmptyElement;
     public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
     public void MoveToElement() => reader.MoveToElement();
+    public void AppendValueUtf8(ref byte[] buffer, ref int length)
+    {
+        var value = reader.Value;
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(value.Length);
+        if (buffer.Length - length < max) Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + max));
+        length += System.Text.Encoding.UTF8.GetBytes(value, buffer.AsSpan(length));
+    }
     public Exception DepthError(SafetyLimits limits) => Scanning.RecordDetector.DepthError(reader, limits);
 }
 
@@ -90,6 +100,7 @@ internal readonly struct FastTokens(Utf8XmlReader reader) : IXmlTokens
     }
     public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
     public void MoveToElement() => reader.MoveToElement();
+    public void AppendValueUtf8(ref byte[] buffer, ref int length) => reader.AppendValueUtf8(ref buffer, ref length);
     // The fast reader never reports errors itself: XmlReader re-reads the file and reports this one with its position.
     public Exception DepthError(SafetyLimits limits) => new XmlFallbackException("element depth cap");
 }
