@@ -46,16 +46,12 @@ internal sealed class PathNode
     /// <summary>A context element that contained a record (its later same-named siblings reuse this node).</summary>
     public bool IsRecordAncestor { get; set; }
 
-    /// <summary>Finds or creates a child (<paramref name="prefix"/> is kept only on creation). Children are usually met in the same order, so a cursor makes this O(1).</summary>
-    public PathNode GetChild(NodeKind kind, string localName, string ns, int index, string prefix)
+    /// <summary>Finds a child, or null. Children are usually met in the same order, so a cursor makes this O(1).</summary>
+    public PathNode? FindChild(NodeKind kind, string localName, string ns, int index)
     {
         if (_map is not null)
         {
-            var key = new ChildKey(localName, ns, index, kind);
-            if (_map.TryGetValue(key, out var found)) return found;
-            var added = new PathNode(this, kind, localName, ns, prefix, index, IsContext);
-            _map.Add(key, added);
-            return added;
+            return _map.TryGetValue(new ChildKey(localName, ns, index, kind), out var found) ? found : null;
         }
 
         for (var n = 0; n < _childCount; n++)
@@ -70,7 +66,16 @@ internal sealed class PathNode
                 return child;
             }
         }
-        return Add(kind, localName, ns, prefix, index);
+        return null;
+    }
+
+    /// <summary>Adds a child that <see cref="FindChild"/> did not find.</summary>
+    public PathNode AddChild(NodeKind kind, string localName, string ns, int index, string prefix)
+    {
+        if (_map is null) return Add(kind, localName, ns, prefix, index);
+        var added = new PathNode(this, kind, localName, ns, prefix, index, IsContext);
+        _map.Add(new ChildKey(localName, ns, index, kind), added);
+        return added;
     }
 
     private PathNode Add(NodeKind kind, string localName, string ns, string prefix, int index)

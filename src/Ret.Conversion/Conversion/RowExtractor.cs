@@ -146,7 +146,7 @@ internal sealed class RowExtractor
             ref var parent = ref _frames[depth - 1];
             parent.HasChild = true;
             var index = _counters[depth - 1].Increment(name, ns);
-            node = parent.Node.GetChild(NodeKind.Element, name, ns, index, reader.Prefix);
+            node = parent.Node.FindChild(NodeKind.Element, name, ns, index) ?? parent.Node.AddChild(NodeKind.Element, name, ns, index, reader.Prefix);
         }
         else if (_matcher.Matches(name, depth, _ancestorName))
         {
@@ -167,9 +167,9 @@ internal sealed class RowExtractor
                 parentNode = parent.Node;
                 index = _counters[depth - 1].Increment(name, ns);
             }
-            node = parentNode.GetChild(NodeKind.Element, name, ns, 1, reader.Prefix);
+            node = parentNode.FindChild(NodeKind.Element, name, ns, 1) ?? parentNode.AddChild(NodeKind.Element, name, ns, 1, reader.Prefix);
             // Later siblings of an element that wrapped records (a second <journal>) reuse its columns.
-            if (index > 1 && !node.IsRecordAncestor) node = parentNode.GetChild(NodeKind.Element, name, ns, index, reader.Prefix);
+            if (index > 1 && !node.IsRecordAncestor) node = parentNode.FindChild(NodeKind.Element, name, ns, index) ?? parentNode.AddChild(NodeKind.Element, name, ns, index, reader.Prefix);
         }
 
         (_counters[depth] ??= new SiblingCounter()).Reset();
@@ -195,7 +195,10 @@ internal sealed class RowExtractor
         {
             if (ReferenceEquals(reader.NamespaceURI, _xmlnsNamespace)) continue;
             frame.HasAttributes = true;
-            var attribute = frame.Node.GetChild(NodeKind.Attribute, reader.LocalName, reader.NamespaceURI, 0, reader.Prefix);
+            var name = reader.LocalName;
+            var ns = reader.NamespaceURI;
+            // The prefix is read only for a new column (it names the column when namespaces collide).
+            var attribute = frame.Node.FindChild(NodeKind.Attribute, name, ns, 0) ?? frame.Node.AddChild(NodeKind.Attribute, name, ns, 0, reader.Prefix);
             _seen++;
             Emit(attribute, reader.Value, isValue: true, frame.InRecord);
         }

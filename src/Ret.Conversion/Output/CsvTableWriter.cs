@@ -41,6 +41,15 @@ internal sealed class CsvTableWriter : ITableWriter
 
     public void WriteRow(ReadOnlySpan<Cell> cells)
     {
+        // Most rows fit the buffer with room to spare for the worst case (every byte a doubled quote, quotes and a
+        // neutralising prefix around every field): then the row is written without a bounds check per piece.
+        var worst = 2;
+        foreach (ref readonly var cell in cells) worst += (cell.Length * 2) + 4;
+        if (worst <= _buffer.Length - _length)
+        {
+            WriteRowUnchecked(cells);
+            return;
+        }
         for (var i = 0; i < cells.Length; i++)
         {
             if (i > 0) WriteByte(_delimiter);
@@ -48,6 +57,45 @@ internal sealed class CsvTableWriter : ITableWriter
             if (cell.Length > 0) WriteField(cell.Buffer.AsSpan(cell.Offset, cell.Length), cell.Flags);
         }
         Write("\r\n"u8);
+        Rows++;
+    }
+
+    private void WriteRowUnchecked(ReadOnlySpan<Cell> cells)
+    {
+        var buffer = _buffer;
+        var at = _length;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (i > 0) buffer[at++] = _delimiter;
+            ref readonly var cell = ref cells[i];
+            if (cell.Length == 0) continue;
+            var value = cell.Buffer.AsSpan(cell.Offset, cell.Length);
+            var neutralise = _neutralise && (cell.Flags & CellFlags.FormulaRisk) != 0;
+            if ((cell.Flags & CellFlags.NeedsQuotes) == 0)
+            {
+                if (neutralise) buffer[at++] = (byte)'\'';
+                value.CopyTo(buffer.AsSpan(at));
+                at += value.Length;
+                continue;
+            }
+            buffer[at++] = (byte)'"';
+            if (neutralise) buffer[at++] = (byte)'\'';
+            while (true)
+            {
+                var quote = value.IndexOf((byte)'"');
+                if (quote < 0) break;
+                value[..(quote + 1)].CopyTo(buffer.AsSpan(at));
+                at += quote + 1;
+                buffer[at++] = (byte)'"';
+                value = value[(quote + 1)..];
+            }
+            value.CopyTo(buffer.AsSpan(at));
+            at += value.Length;
+            buffer[at++] = (byte)'"';
+        }
+        buffer[at++] = (byte)'\r';
+        buffer[at++] = (byte)'\n';
+        _length = at;
         Rows++;
     }
 

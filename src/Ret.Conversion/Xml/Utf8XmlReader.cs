@@ -953,15 +953,21 @@ internal sealed class Utf8XmlReader : IDisposable
 
     private static XmlFallbackException Fallback(string reason) => new(reason);
 
-    /// <summary>Byte equality for names (mostly 2–16 bytes): two overlapping 8-byte loads instead of a call.</summary>
+    /// <summary>Byte equality for names (mostly 4–16 bytes): two overlapping loads instead of a call.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool SameName(ReadOnlySpan<byte> bytes, byte[] key)
     {
         var length = bytes.Length;
         if (length != key.Length) return false;
-        if (length is < 8 or > 16) return bytes.SequenceEqual(key);
         ref var a = ref MemoryMarshal.GetReference(bytes);
         ref var b = ref MemoryMarshal.GetArrayDataReference(key);
+        if (length < 8)
+        {
+            if (length < 4) return bytes.SequenceEqual(key);
+            return Unsafe.ReadUnaligned<uint>(ref a) == Unsafe.ReadUnaligned<uint>(ref b)
+                && Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref a, length - 4)) == Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, length - 4));
+        }
+        if (length > 16) return bytes.SequenceEqual(key);
         return Unsafe.ReadUnaligned<ulong>(ref a) == Unsafe.ReadUnaligned<ulong>(ref b)
             && Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref a, length - 8)) == Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, length - 8));
     }
