@@ -24,6 +24,29 @@ public class CsvOutputTests
         Assert.Equal("a,b,c,d,e\r\nplain,\"x,y\",\"say \"\"hi\"\"\",\"line1\nline2\",\"cr\rx\"\r\n2,,,,\r\n", text);
     }
 
+    /// <summary>
+    /// Rows are written without bounds checks when the 256 KB buffer has room for their worst case, and piece by piece
+    /// near its end: 40 000 rows of varying length (plain, quoted, neutralised, both) and one 300 KB cell cross the
+    /// boundary many times; every byte must be what RFC 4180 and the formula rule give.
+    /// </summary>
+    [Fact]
+    public async Task Rows_are_written_exactly_across_the_write_buffer()
+    {
+        var xml = new StringBuilder("<r>");
+        var expected = new StringBuilder("a,b,c,d\r\n");
+        for (var i = 0; i < 40_000; i++)
+        {
+            var pad = new string('p', i % 97);
+            var big = i == 20_000 ? new string('x', 150_000) + "\"" + new string('y', 150_000) : "";
+            xml.Append($"<i><a>v{i}{pad}</a><b>say &quot;{i}&quot;{big}</b><c>=x{i}</c><d>=a,b{i}</d></i>");
+            expected.Append($"v{i}{pad},\"say \"\"{i}\"\"{big.Replace("\"", "\"\"", StringComparison.Ordinal)}\",'=x{i},\"'=a,b{i}\"\r\n");
+        }
+        xml.Append("</r>");
+        var text = await ConvertToText(xml.ToString());
+        Assert.Equal(expected.Length, text.Length);
+        Assert.True(expected.ToString() == text, "the CSV differs from the expected bytes");
+    }
+
     [Theory]
     [InlineData("=1+2", "'=1+2")]
     [InlineData("+cmd", "'+cmd")]
