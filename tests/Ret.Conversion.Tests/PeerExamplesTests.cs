@@ -74,4 +74,26 @@ public class PeerExamplesTests
         Assert.Contains(rows, r => r["titles.title"] == "When your best metadata isn't good enough: working with an imperfect specification");
         Assert.Contains(rows, r => r["doi_batch.body.journal.journal_metadata.full_title"] == "Journal of Metadata Perfection");
     }
+
+    /// <summary>The real corpus through the fast reader and through XmlReader only (docs/decisions/0109): the same bytes.</summary>
+    [PeerExamplesFact]
+    public async Task The_corpus_converts_identically_with_and_without_the_fast_reader()
+    {
+        using var temp = new TempDir();
+        var folder = PeerExamples.Folder!;
+        foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
+        {
+            var (fast, fastDir) = await Run.Convert(folder, temp, new ConvertOptions { Mode = mode }, $"fast-{mode}");
+            var (reader, readerDir) = await Run.Convert(folder, temp, new ConvertOptions { Mode = mode, FastXml = false }, $"reader-{mode}");
+            var names = Directory.GetFiles(fastDir).Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(names, Directory.GetFiles(readerDir).Select(Path.GetFileName).Order());
+            Assert.True(names.Count > 10, $"only {names.Count} outputs");
+            foreach (var name in names.Where(n => n != Converter.ManifestFileName))
+            {
+                Assert.True(File.ReadAllBytes(Path.Combine(fastDir, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(readerDir, name!))), $"{mode}: {name} differs");
+            }
+            Assert.Equal(RetJsonContext.Serialize(reader with { Timings = null }), RetJsonContext.Serialize(fast with { Timings = null }));
+            Assert.True(fast.Tables.Sum(t => t.Rows) > 18_000);
+        }
+    }
 }
