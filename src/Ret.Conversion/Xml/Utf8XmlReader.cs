@@ -51,7 +51,7 @@ internal sealed class Utf8XmlReader : IDisposable
     private static readonly byte[] _squoteTable = Table(_squoteSpecials);
 
     // 1 = may start a name (ASCII letter, '_'), 2 = may continue one (also digit, '.', '-'). ':' is handled apart,
-    // non-ASCII bytes fall back.
+    // non-ASCII characters are decoded and checked (ReadName).
     private static readonly byte[] _nameClass = BuildNameClass();
 
     private readonly Stream? _stream;
@@ -544,16 +544,23 @@ internal sealed class Utf8XmlReader : IDisposable
         if (_open == 0) _state = 3;
     }
 
-    /// <summary>Reads a name starting at <paramref name="offset"/>; returns the offset after it.</summary>
+    /// <summary>
+    /// Reads a (qualified) name starting at <paramref name="offset"/>; returns the offset after it. ASCII name
+    /// characters come from a table; others are decoded and checked with <see cref="XmlConvert.IsStartNCNameChar"/> /
+    /// <see cref="XmlConvert.IsNCNameChar"/>, the character tables <see cref="XmlReader"/> itself uses.
+    /// </summary>
     private int ReadName(int offset, out NameEntry name)
     {
+        // The common case, ASCII names, in a tight loop; anything else in the general one below.
         while (true)
         {
             var span = _buf.AsSpan(_pos + offset, _end - _pos - offset);
             if (span.Length > 1)
             {
-                if ((_nameClass[span[0]] & 1) == 0) throw Fallback("name start");
-                var colon = -1;
+                var first = span[0];
+                if (first >= 0x80) return ReadAnyName(offset, out name);
+                if ((_nameClass[first] & 1) == 0) throw Fallback("name start");
+                var colon = false;
                 var i = 1;
                 while (i < span.Length)
                 {
@@ -566,12 +573,14 @@ internal sealed class Utf8XmlReader : IDisposable
                     if (b == ':')
                     {
                         if (i + 1 >= span.Length) break; // need the next byte
-                        if (colon >= 0 || (_nameClass[span[i + 1]] & 1) == 0) throw Fallback("qualified name");
-                        colon = i;
+                        var next = span[i + 1];
+                        if (next >= 0x80) return ReadAnyName(offset, out name);
+                        if (colon || (_nameClass[next] & 1) == 0) throw Fallback("qualified name");
+                        colon = true;
                         i += 2;
                         continue;
                     }
-                    if (b >= 0x80) throw Fallback("non-ASCII name");
+                    if (b >= 0x80) return ReadAnyName(offset, out name);
                     name = Atomise(span[..i], colon);
                     return offset + i;
                 }
@@ -581,12 +590,59 @@ internal sealed class Utf8XmlReader : IDisposable
         }
     }
 
-    private NameEntry Atomise(ReadOnlySpan<byte> bytes, int colon)
+    /// <summary><see cref="ReadName"/> for names with non-ASCII characters (kept out of line: inlined, it slowed the ASCII loop).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadAnyName(int offset, out NameEntry name)
+    {
+        while (true)
+        {
+            var span = _buf.AsSpan(_pos + offset, _end - _pos - offset);
+            var i = 0;
+            var colon = false;
+            var start = true;
+            while (i < span.Length)
+            {
+                var b = span[i];
+                if (b < 0x80)
+                {
+                    if ((_nameClass[b] & (start ? 1 : 2)) != 0)
+                    {
+                        i++;
+                        start = false;
+                        continue;
+                    }
+                    if (b == ':' && !start && !colon)
+                    {
+                        colon = true;
+                        start = true;
+                        i++;
+                        continue;
+                    }
+                    if (start || b == ':') throw Fallback("name start or qualified name");
+                    name = Atomise(span[..i], colon);
+                    return offset + i;
+                }
+                var status = Rune.DecodeFromUtf8(span[i..], out var rune, out var consumed);
+                if (status == OperationStatus.NeedMoreData) break;
+                // Supplementary characters (surrogate pairs in XmlReader's terms) are left to XmlReader.
+                if (status != OperationStatus.Done || rune.Value > 0xFFFF) throw Fallback("non-BMP or invalid name character");
+                var c = (char)rune.Value;
+                if (!(start ? XmlConvert.IsStartNCNameChar(c) : XmlConvert.IsNCNameChar(c))) throw Fallback("name character");
+                i += consumed;
+                start = false;
+            }
+            // The name may go on past the bytes read so far.
+            if (!Fill()) throw Fallback("unexpected end in a name");
+        }
+    }
+
+    private NameEntry Atomise(ReadOnlySpan<byte> bytes, bool qualified)
     {
         var slot = ((bytes.Length * 31) + (bytes[0] * 7) + (bytes[^1] * 3) + bytes[bytes.Length >> 1]) & 511;
         var entry = _cache[slot];
         if (entry is not null && SameName(bytes, entry.Key)) return entry;
-        var raw = _names.Add(Encoding.ASCII.GetString(bytes));
+        var raw = _names.Add(Encoding.UTF8.GetString(bytes));
+        var colon = qualified ? raw.IndexOf(':', StringComparison.Ordinal) : -1;
         entry = colon < 0
             ? new NameEntry(bytes.ToArray(), raw, raw, _empty)
             : new NameEntry(bytes.ToArray(), raw, _names.Add(raw[(colon + 1)..]), _names.Add(raw[..colon]));
