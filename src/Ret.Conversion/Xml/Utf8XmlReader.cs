@@ -18,7 +18,7 @@ namespace Ret.Conversion.Xml;
 /// bytes through a small cache.
 /// <para>
 /// It handles only the well-formed common case and never reports an error itself: on anything else — an encoding
-/// other than UTF-8, a DTD, a malformed or truncated document, a non-ASCII or undeclared name, <c>xml:space</c>,
+/// other than UTF-8, a DTD, a malformed or truncated document, an undeclared prefix, a name character outside the Basic Multilingual Plane, <c>xml:space</c>,
 /// a reference that yields only whitespace, a size or depth cap — it throws <see cref="XmlFallbackException"/> and
 /// the caller re-reads the document with <see cref="XmlReader"/>, which converts it or reports the error with its
 /// line and position. The differential tests hold it to that contract: whatever it accepts, XmlReader accepts with
