@@ -2,6 +2,7 @@ using System.Text;
 using System.Xml;
 using Ret.Conversion.Conversion;
 using Ret.Conversion.Safety;
+using Ret.Conversion.Scanning;
 using Ret.Conversion.Xml;
 
 namespace Ret.Conversion.Tests;
@@ -330,6 +331,44 @@ public class FastXmlReaderTests
         Assert.Equal(30_000, withFast.Tables.Where(t => t.Group == "LATE").Max(t => t.Rows));
         Assert.Equal(30_000, withFast.Tables.Where(t => t.Group == "AR_LATEZIP").Max(t => t.Rows));
         Assert.Empty(Directory.GetFileSystemEntries(temp.Combine("tmp")));
+    }
+
+    /// <summary>
+    /// The scan detects records with the fast reader too, re-reading with XmlReader where it falls back: the report
+    /// is the same either way — entries, encodings, roots, record paths, reasons, groups and column previews — except
+    /// the record count of a sample cut short, which depends on how far each reader had buffered at the cut.
+    /// </summary>
+    [Fact]
+    public async Task Scans_with_and_without_the_fast_reader_report_the_same()
+    {
+        using var temp = new TempDir();
+        var big = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?><Export xmlns=\"urn:e\">");
+        for (var i = 0; i < 40_000; i++) big.Append(FormattableString.Invariant($"<Item id=\"{i}\"><Name>n{i}</Name><Line><Sku>s</Sku></Line></Item>\n"));
+        big.Append("</Export>");
+        temp.File("in/BIG/big.xml", big.ToString());
+        temp.Bytes("in/AR_ZIPPED.zip", Zip.Build(
+            ("big.xml", Encoding.UTF8.GetBytes(big.ToString())),
+            ("small.xml", "<r><Item><Name>a</Name></Item><Item><Name>b</Name></Item></r>"u8.ToArray()),
+            ("names.xml", Encoding.UTF8.GetBytes("<r><Posten><Straße>1</Straße></Posten><Posten><Straße>2</Straße></Posten></r>")),
+            ("late-fallback.xml", Encoding.UTF8.GetBytes("<r><Item><Name>a</Name></Item><Item><Name>&#32;</Name></Item></r>"))));
+        temp.File("in/LATIN/latin.xml", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><r><Item><Name>caf\u00e9</Name></Item><Item><Name>b</Name></Item></r>", Encoding.Latin1);
+        temp.File("in/DTD/dtd.xml", "<!DOCTYPE r [<!ENTITY e \"x\">]><r><i>&e;</i></r>");
+        temp.File("in/BROKEN/bad.xml", "<r><Item><Name>x</Name></Item><Item></r>");
+        temp.File("in/EMPTY/empty.xml", "");
+        var input = temp.Combine("in");
+
+        var fast = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = temp.Combine("tmp") });
+        var reader = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = temp.Combine("tmp"), FastXml = false });
+
+        static ScanReport Comparable(ScanReport report) => report with
+        {
+            Entries = report.Entries.Select(e => e.SampleComplete == false ? e with { RecordsInSample = null } : e).ToList(),
+        };
+        Assert.Equal(RetJsonContext.Serialize(Comparable(reader)), RetJsonContext.Serialize(Comparable(fast)));
+        Assert.Contains(fast.Entries, e => e.Path.EndsWith("big.xml", StringComparison.Ordinal) && e.SampleComplete == false);
+        Assert.Contains(fast.Entries, e => e.Path.EndsWith("dtd.xml", StringComparison.Ordinal) && e.Kind == Archives.EntryKind.Rejected);
+        Assert.Contains(fast.Entries, e => e.Path.EndsWith("latin.xml", StringComparison.Ordinal) && e.RecordPath == "r/Item");
+        Assert.Contains(fast.Entries, e => e.Path.EndsWith("names.xml", StringComparison.Ordinal) && e.RecordPath == "r/Posten");
     }
 
     private static string CultureInfo(FormattableString s) => FormattableString.Invariant(s);

@@ -78,7 +78,7 @@ public static class Converter
                 // (docs/decisions/0107).
                 session = plan is null
                     ? ArchiveScanner.ScanCore(inputPath,
-                        new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads },
+                        new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads, FastXml = options.FastXml },
                         null, previewColumns: false, ct, (entry, scanned, bytes) => ExtractEarly(entry, scanned, bytes, tempRoot))
                     : null;
                 var report = session?.Report ?? plan!;

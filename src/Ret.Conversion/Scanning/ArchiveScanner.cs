@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Xml;
 using Ret.Conversion.Archives;
 using Ret.Conversion.Safety;
+using Ret.Conversion.Xml;
 
 namespace Ret.Conversion.Scanning;
 
@@ -241,20 +242,51 @@ public static class ArchiveScanner
         var group = resolver.Resolve(entry.Segments);
         try
         {
-            counting = opener.Open(entry.Source!, entry.Path);
-            Stream input = counting;
-            if (sink is not null)
+            ReplayStream Open(out byte[] head)
             {
-                // A file the detection reads to its end is kept (pooled, ≤ sample + 256 KB, at most 64 MB) for the sink.
-                var cap = (int)Math.Min(64L * 1024 * 1024, options.SampleBytes + (256 * 1024));
-                input = recording = new RecordingStream(counting, cap);
+                counting = opener.Open(entry.Source!, entry.Path);
+                Stream input = counting;
+                if (sink is not null)
+                {
+                    // A file the detection reads to its end is kept (pooled, ≤ sample + 256 KB, at most 64 MB) for the sink.
+                    var cap = (int)Math.Min(64L * 1024 * 1024, options.SampleBytes + (256 * 1024));
+                    input = recording = new RecordingStream(counting, cap);
+                }
+                var (replay, peeked) = ReplayStream.Peek(input, 4);
+                head = peeked;
+                return replay;
             }
-            var (replay, head) = ReplayStream.Peek(input, 4);
-            var found = RecordDetector.Detect(replay, () => counting.BytesRead, options.Limits, options.SampleBytes, ct);
+
+            var replay = Open(out var head);
+            DetectionResult found;
+            if (!options.FastXml)
+            {
+                found = RecordDetector.Detect(replay, () => counting!.BytesRead, options.Limits, options.SampleBytes, ct);
+            }
+            else
+            {
+                try
+                {
+                    found = RecordDetector.DetectFast(replay, () => counting!.BytesRead, options.Limits, options.SampleBytes, ct);
+                }
+                catch (XmlFallbackException)
+                {
+                    // Read again from the start with XmlReader (docs/decisions/0109); the first read's bytes go back
+                    // to the total-size budget, since the same bytes are inflated again.
+                    var consumed = counting!.BytesRead;
+                    recording?.Dispose();
+                    recording = null;
+                    counting.Dispose();
+                    counting = null;
+                    opener.Refund(entry.Source!, consumed);
+                    replay = Open(out head);
+                    found = RecordDetector.Detect(replay, () => counting!.BytesRead, options.Limits, options.SampleBytes, ct);
+                }
+            }
             encoding = EncodingSniffer.Describe(head, found.DeclaredEncoding);
             var wholeFileRead = recording is { Complete: true } && found.SampleComplete && EndReached(recording);
-            if (entry.Source is ZipEntrySource) counting.Drain();
-            var size = entry.Source is FileEntrySource ? entry.DeclaredSize : counting.BytesRead;
+            if (entry.Source is ZipEntrySource) counting!.Drain();
+            var size = entry.Source is FileEntrySource ? entry.DeclaredSize : counting!.BytesRead;
             var scanned = new ScannedEntry
             {
                 Path = entry.Path, Kind = EntryKind.Xml, Size = size, CompressedSize = entry.CompressedSize,

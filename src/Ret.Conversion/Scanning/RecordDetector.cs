@@ -1,5 +1,6 @@
 using System.Xml;
 using Ret.Conversion.Safety;
+using Ret.Conversion.Xml;
 
 namespace Ret.Conversion.Scanning;
 
@@ -56,9 +57,24 @@ internal static class RecordDetector
         ],
     };
 
+    /// <summary>Detects with <see cref="XmlReader"/>.</summary>
     public static DetectionResult Detect(Stream xml, Func<long> bytesRead, SafetyLimits limits, long sampleBytes, CancellationToken ct)
     {
         using var reader = SafeXml.Create(xml, limits);
+        return Detect(new ReaderTokens(reader), bytesRead, limits, sampleBytes, ct);
+    }
+
+    /// <summary>Detects with the fast UTF-8 reader; throws <see cref="XmlFallbackException"/> when the document needs
+    /// <see cref="XmlReader"/> (the caller reads it again with <see cref="Detect(Stream, Func{long}, SafetyLimits, long, CancellationToken)"/>).</summary>
+    public static DetectionResult DetectFast(Stream xml, Func<long> bytesRead, SafetyLimits limits, long sampleBytes, CancellationToken ct)
+    {
+        using var reader = new Utf8XmlReader(xml, new NameTable(), limits.MaxXmlCharacters);
+        return Detect(new FastTokens(reader), bytesRead, limits, sampleBytes, ct);
+    }
+
+    private static DetectionResult Detect<T>(T reader, Func<long> bytesRead, SafetyLimits limits, long sampleBytes, CancellationToken ct)
+        where T : struct, IXmlTokens
+    {
         string? declared = null;
         var stats = new Dictionary<string, PathStat>(StringComparer.Ordinal);
         // Per open element: its path, its instance number (for repeat counting) and the data mass below it so far.
@@ -78,11 +94,11 @@ internal static class RecordDetector
             switch (reader.NodeType)
             {
                 case XmlNodeType.XmlDeclaration:
-                    declared = reader.GetAttribute("encoding");
+                    declared = reader.DeclaredEncoding;
                     break;
                 case XmlNodeType.Element:
                 {
-                    if (reader.Depth >= limits.MaxElementDepth) throw DepthError(reader, limits);
+                    if (reader.Depth >= limits.MaxElementDepth) throw reader.DepthError(limits);
                     var name = reader.LocalName;
                     PathStat stat;
                     if (stack.Count == 0)
@@ -144,6 +160,7 @@ internal static class RecordDetector
             stack[i].Stat.Mass += stack[i].Mass;
             if (i > 0) stack[i - 1] = stack[i - 1] with { Mass = stack[i - 1].Mass + stack[i].Mass };
         }
+        declared ??= reader.DeclaredEncoding;
         if (root is null) throw new XmlException("The document has no root element.");
 
         var record = Choose(root, stats);
@@ -204,22 +221,21 @@ internal static class RecordDetector
         return context;
     }
 
-    private static int CountAttributes(XmlReader reader)
+    private static int CountAttributes<T>(T reader)
+        where T : struct, IXmlTokens
     {
         if (!reader.HasAttributes) return 0;
         var count = 0;
-        for (var i = 0; i < reader.AttributeCount; i++)
+        while (reader.MoveToNextAttribute())
         {
-            reader.MoveToAttribute(i);
-            if (!IsNamespaceDeclaration(reader)) count++;
+            if (reader.NamespaceURI != XmlnsNamespace) count++;
         }
         reader.MoveToElement();
         return count;
     }
 
-    internal static bool IsNamespaceDeclaration(XmlReader reader) =>
-        ReferenceEquals(reader.NamespaceURI, reader.NameTable.Get("http://www.w3.org/2000/xmlns/"))
-        || reader.NamespaceURI == "http://www.w3.org/2000/xmlns/";
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
+
 
     internal static XmlException DepthError(XmlReader reader, SafetyLimits limits)
     {

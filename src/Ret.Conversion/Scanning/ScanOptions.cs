@@ -20,6 +20,9 @@ public sealed record ScanOptions
 
     /// <summary>XML entries read in parallel; the report is identical whatever the value.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Detect with the fast UTF-8 reader, XmlReader only where it falls back (docs/decisions/0109); tests turn it off to compare.</summary>
+    internal bool FastXml { get; init; } = true;
 }
 
 /// <summary>Scan progress: bytes read so far, entries listed, current entry.</summary>

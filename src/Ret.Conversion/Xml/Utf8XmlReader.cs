@@ -145,6 +145,9 @@ internal sealed class Utf8XmlReader : IDisposable
     private int _rawStart;
     private int _rawLength;
 
+    /// <summary>The encoding named by the XML declaration (as written), once the first node is read; null without one.</summary>
+    public string? DeclaredEncoding { get; private set; }
+
     public XmlNodeType NodeType { get; private set; }
     public int Depth { get; private set; }
     public bool IsEmptyElement { get; private set; }
@@ -348,6 +351,7 @@ internal sealed class Utf8XmlReader : IDisposable
             {
                 offset = ReadDeclarationPair(offset, "encoding"u8, out var encoding);
                 if (!Ascii.EqualsIgnoreCase(encoding, "utf-8"u8)) throw Fallback("encoding other than UTF-8");
+                DeclaredEncoding = Encoding.ASCII.GetString(encoding);
                 seen = 1;
             }
             else if (seen < 2 && ByteAt(offset) == 's')

@@ -23,6 +23,10 @@ internal interface IXmlTokens
     bool MoveToNextAttribute();
     void MoveToElement();
 
+    /// <summary>The encoding named by the XML declaration: XmlReader knows it while on its declaration node, the fast
+    /// reader (which reports no declaration node) from its first node on.</summary>
+    string? DeclaredEncoding { get; }
+
     /// <summary>Appends the current text or CDATA node's value, UTF-8 encoded, at <paramref name="length"/> in <paramref name="buffer"/> (grown as needed).</summary>
     void AppendValueUtf8(ref byte[] buffer, ref int length);
 
@@ -44,6 +48,7 @@ internal readonly struct ReaderTokens(XmlReader reader) : IXmlTokens
     public bool IsEmptyElement => reader.IsEmptyElement;
     public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
     public void MoveToElement() => reader.MoveToElement();
+    public string? DeclaredEncoding => reader.NodeType == XmlNodeType.XmlDeclaration ? reader.GetAttribute("encoding") : null;
     public void AppendValueUtf8(ref byte[] buffer, ref int length)
     {
         var value = reader.Value;
@@ -100,6 +105,7 @@ internal readonly struct FastTokens(Utf8XmlReader reader) : IXmlTokens
     }
     public bool MoveToNextAttribute() => reader.MoveToNextAttribute();
     public void MoveToElement() => reader.MoveToElement();
+    public string? DeclaredEncoding => reader.DeclaredEncoding;
     public void AppendValueUtf8(ref byte[] buffer, ref int length) => reader.AppendValueUtf8(ref buffer, ref length);
     // The fast reader never reports errors itself: XmlReader re-reads the file and reports this one with its position.
     public Exception DepthError(SafetyLimits limits) => new XmlFallbackException("element depth cap");
