@@ -9,7 +9,7 @@ using Ret.Bench;
 //                                            and prints wall and process CPU seconds per run
 //   ret-bench reader-baseline INPUT.xml [RUNS]
 //                                            the ceiling: one XmlReader pass with the engine's settings, reading
-//                                            every name and text value and nothing else (no output)
+//                                            every name, attribute and text value and nothing else (no output)
 //   ret-bench fast-reader-baseline INPUT.xml [RUNS]
 //                                            the same pass with the engine's fast UTF-8 reader (docs/decisions/0109)
 if (args.Length >= 2 && args[0] == "generate")
@@ -30,67 +30,10 @@ if (args.Length == 3 && args[0] == "dom-baseline")
     DomBaseline.Convert(args[1], args[2]);
     return 0;
 }
-if (args.Length >= 2 && args[0] == "reader-baseline")
+if (args.Length >= 2 && args[0] is "reader-baseline" or "fast-reader-baseline")
 {
     var runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
-    var mb = new FileInfo(args[1]).Length / 1e6;
-    for (var i = 0; i < runs; i++)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long chars = 0, elements = 0;
-        using (var stream = new FileStream(args[1], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
-        using (var reader = Ret.Conversion.Safety.SafeXml.Create(stream, new Ret.Conversion.Safety.SafetyLimits()))
-        {
-            while (reader.Read())
-            {
-                if (reader.NodeType == System.Xml.XmlNodeType.Element)
-                {
-                    elements++;
-                    chars += reader.LocalName.Length;
-                }
-                else if (reader.NodeType == System.Xml.XmlNodeType.Text)
-                {
-                    chars += reader.Value.Length;
-                }
-            }
-        }
-
-        var wall = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(System.FormattableString.Invariant($"pass {i + 1}: {wall:F3} s, {mb / wall:F0} MB/s ({elements} elements, {chars} chars)"));
-    }
-
-    return 0;
-}
-if (args.Length >= 2 && args[0] == "fast-reader-baseline")
-{
-    var runs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1;
-    var mb = new FileInfo(args[1]).Length / 1e6;
-    for (var i = 0; i < runs; i++)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long chars = 0, elements = 0;
-        using (var stream = new FileStream(args[1], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
-        using (var reader = new Ret.Conversion.Xml.Utf8XmlReader(stream, new System.Xml.NameTable(), 0))
-        {
-            while (reader.Read())
-            {
-                if (reader.NodeType == System.Xml.XmlNodeType.Element)
-                {
-                    elements++;
-                    chars += reader.LocalName.Length;
-                    while (reader.MoveToNextAttribute()) chars += reader.Value.Length;
-                }
-                else if (reader.NodeType == System.Xml.XmlNodeType.Text)
-                {
-                    chars += reader.Value.Length;
-                }
-            }
-        }
-
-        var wall = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(System.FormattableString.Invariant($"pass {i + 1}: {wall:F3} s, {mb / wall:F0} MB/s ({elements} elements, {chars} chars)"));
-    }
-
+    ReaderBaseline.Run(args[1], runs, fast: args[0] == "fast-reader-baseline");
     return 0;
 }
 if (args.Length >= 3 && args[0] == "warm")
