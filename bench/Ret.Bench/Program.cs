@@ -7,6 +7,7 @@ using Ret.Bench;
 //   ret-bench warm INPUT OUTDIR [RUNS] [THREADS] [csv|xlsx]
 //                                            converts RUNS times in one process (as the server does, warm JIT)
 //                                            and prints wall and process CPU seconds per run
+//                                            (BENCH_WARM_FIRST=SMALL_INPUT converts that once first, untimed)
 //   ret-bench reader-baseline INPUT.xml [RUNS]
 //                                            the ceiling: one XmlReader pass with the engine's settings, reading
 //                                            every name, attribute and text value and nothing else (no output)
@@ -56,6 +57,15 @@ if (args.Length >= 3 && args[0] == "warm")
                 $"scan {i + 1}: wall {scanClock.Elapsed.TotalSeconds:F3} s, cpu {(process.TotalProcessorTime - scanCpu).TotalSeconds:F3} s, {report.TotalBytes / 1e6:F1} MB"));
         }
         return 0;
+    }
+    // BENCH_WARM_FIRST=INPUT converts another (small) input once first, as the server's start-up warm-up does.
+    if (Environment.GetEnvironmentVariable("BENCH_WARM_FIRST") is { Length: > 0 } warmInput)
+    {
+        var warmClock = System.Diagnostics.Stopwatch.StartNew();
+        await Ret.Conversion.Conversion.Converter.ConvertAsync(warmInput, null,
+            new Ret.Conversion.Conversion.ConvertOptions { Threads = threads, Format = format }, args[2] + ".warm");
+        Directory.Delete(args[2] + ".warm", recursive: true);
+        Console.WriteLine(System.FormattableString.Invariant($"warm-up on {Path.GetFileName(warmInput)}: {warmClock.Elapsed.TotalSeconds:F3} s"));
     }
     for (var i = 0; i < runs; i++)
     {
