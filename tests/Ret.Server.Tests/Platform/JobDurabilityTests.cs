@@ -11,7 +11,7 @@ namespace Ret.Server.Tests.Platform;
 /// Runs on the embedded SQLite job storage, or on PostgreSQL when the suite runs against PostgreSQL.</summary>
 public sealed class JobDurabilityTests : IDisposable
 {
-    private readonly string _runtime = Path.Combine(Path.GetTempPath(), "ret-tests", "jobs-" + Guid.NewGuid().ToString("N"));
+    private readonly TestRuntimeFolder _folder = new("jobs");
     private readonly string? _postgres = TestDatabase.UsePostgres ? TestDatabase.CreatePostgresDatabase() : null;
 
     public void Dispose()
@@ -21,13 +21,7 @@ public sealed class JobDurabilityTests : IDisposable
             TestDatabase.DropPostgresDatabase(_postgres);
         }
 
-        try
-        {
-            Directory.Delete(_runtime, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        _folder.Dispose();
     }
 
     [Fact]
@@ -35,7 +29,7 @@ public sealed class JobDurabilityTests : IDisposable
     {
         var environment = new Dictionary<string, string>
         {
-            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_RUNTIME_ROOT"] = _folder.Path,
             ["RET_ADMIN_PASSWORD"] = "a-long-enough-password",
             ["Jobs__OrphanTimeoutSeconds"] = "10",
         };
@@ -74,7 +68,7 @@ public sealed class JobDurabilityTests : IDisposable
     }
 
     private JobStorage OpenStorage() => _postgres is null
-        ? new SQLiteStorage(Path.Combine(_runtime, "jobs.db"), new SQLiteStorageOptions())
+        ? new SQLiteStorage(Path.Combine(_folder.Path, "jobs.db"), new SQLiteStorageOptions())
         : new PostgreSqlStorage(new NpgsqlConnectionFactory(_postgres, new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = false }));
 
     private static string? StateOf(JobStorage storage, string jobId)

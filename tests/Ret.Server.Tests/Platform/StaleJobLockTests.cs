@@ -8,23 +8,14 @@ namespace Ret.Server.Tests.Platform;
 /// owns its runtime, so the restart removes every such row before taking a lock.</summary>
 public sealed class StaleJobLockTests : IDisposable
 {
-    private readonly string _runtime = Path.Combine(Path.GetTempPath(), "ret-tests", "locks-" + Guid.NewGuid().ToString("N"));
+    private readonly TestRuntimeFolder _folder = new("locks");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_runtime, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Locks_left_by_a_killed_server_are_removed_when_it_restarts()
     {
-        var environment = new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _runtime, ["RET_ADMIN_PASSWORD"] = "a-long-enough-password" };
+        var environment = new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _folder.Path, ["RET_ADMIN_PASSWORD"] = "a-long-enough-password" };
         await using (var first = ServerProcess.Start(environment))
         {
             Assert.True(await first.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), first.Output);
@@ -33,7 +24,7 @@ public sealed class StaleJobLockTests : IDisposable
 
         // What a SIGKILL in the middle of a state change or a recurring-job update leaves: locks valid for another hour.
         var expires = DateTime.UtcNow.AddHours(1).Ticks;
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_runtime, "jobs.db")};Pooling=False"))
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "jobs.db")};Pooling=False"))
         {
             await connection.OpenAsync();
             foreach (var resource in new[] { "lock:recurring-job:housekeeping", "HangFire:lock:recurring-job:housekeeping" })
@@ -50,7 +41,7 @@ public sealed class StaleJobLockTests : IDisposable
         await using var second = ServerProcess.Start(environment);
         Assert.True(await second.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), second.Output);
         Assert.Contains("Removed 2 job-system lock(s) left by a previous process", second.Output, StringComparison.Ordinal);
-        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_runtime, "jobs.db")};Pooling=False"))
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_folder.Path, "jobs.db")};Pooling=False"))
         {
             await connection.OpenAsync();
             await using var count = connection.CreateCommand();

@@ -6,18 +6,9 @@ namespace Ret.Server.Tests.Platform;
 /// <summary>Start-up behaviour of the real server process: configuration validation, first admin, runtime lock.</summary>
 public sealed class StartupTests : IDisposable
 {
-    private readonly string _runtime = Path.Combine(Path.GetTempPath(), "ret-tests", "startup-" + Guid.NewGuid().ToString("N"));
+    private readonly TestRuntimeFolder _folder = new("startup");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_runtime, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Theory]
     [InlineData("Server__ShutdownTimeoutSeconds", "0", "Server:ShutdownTimeoutSeconds")]
@@ -29,7 +20,7 @@ public sealed class StartupTests : IDisposable
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string>
         {
-            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_RUNTIME_ROOT"] = _folder.Path,
             [variable] = value,
         });
 
@@ -45,10 +36,10 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task First_start_without_a_password_generates_one_shows_it_once_and_keeps_it_owner_only()
     {
-        await using var server = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _runtime });
+        await using var server = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _folder.Path });
         Assert.True(await server.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), server.Output);
 
-        var file = Path.Combine(_runtime, "initial-admin-password.txt");
+        var file = Path.Combine(_folder.Path, "initial-admin-password.txt");
         Assert.True(File.Exists(file));
         var password = (await File.ReadAllTextAsync(file)).Trim();
         Assert.Equal(24, password.Length);
@@ -61,7 +52,7 @@ public sealed class StartupTests : IDisposable
 
         // A restart does not create another admin or print a password again.
         await server.KillAsync();
-        await using var again = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _runtime });
+        await using var again = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _folder.Path });
         Assert.True(await again.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), again.Output);
         Assert.DoesNotContain("RET first administrator created", again.Output, StringComparison.Ordinal);
     }
@@ -71,12 +62,12 @@ public sealed class StartupTests : IDisposable
     {
         await using var first = ServerProcess.Start(new Dictionary<string, string>
         {
-            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_RUNTIME_ROOT"] = _folder.Path,
             ["RET_ADMIN_PASSWORD"] = "a-long-enough-password",
         });
         Assert.True(await first.WaitUntilLiveAsync(TimeSpan.FromSeconds(60)), first.Output);
 
-        await using var second = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _runtime });
+        await using var second = ServerProcess.Start(new Dictionary<string, string> { ["RET_RUNTIME_ROOT"] = _folder.Path });
         var exit = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exit);

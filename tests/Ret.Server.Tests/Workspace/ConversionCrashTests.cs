@@ -14,25 +14,16 @@ public sealed class ConversionCrashTests : IDisposable
 {
     private const string Initial = "crash-test-initial-pass";
     private const string Changed = "crash-test-changed-passphrase";
-    private readonly string _runtime = Path.Combine(Path.GetTempPath(), "ret-tests", "crash-" + Guid.NewGuid().ToString("N"));
+    private readonly TestRuntimeFolder _folder = new("crash");
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_runtime, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Killed_conversion_reruns_after_restart_with_identical_output()
     {
         var environment = new Dictionary<string, string>
         {
-            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_RUNTIME_ROOT"] = _folder.Path,
             ["RET_ADMIN_PASSWORD"] = Initial,
             ["Workspace__ConversionThreads"] = "1",
         };
@@ -63,7 +54,7 @@ public sealed class ConversionCrashTests : IDisposable
         Assert.Contains("left running by a previous process", second.Output, StringComparison.Ordinal); // it really was mid-job
         var actual = await DownloadTableAsync(http2, crashed);
         Assert.Equal(expected, actual);
-        var runs = Directory.GetDirectories(Path.Combine(_runtime, "storage", "workspace", Guid.Parse(crashed).ToString("N"), "runs"));
+        var runs = Directory.GetDirectories(Path.Combine(_folder.Path, "storage", "workspace", Guid.Parse(crashed).ToString("N"), "runs"));
         Assert.DoesNotContain(runs, r => r.EndsWith(".partial", StringComparison.Ordinal));
     }
 
@@ -74,7 +65,7 @@ public sealed class ConversionCrashTests : IDisposable
     {
         var environment = new Dictionary<string, string>
         {
-            ["RET_RUNTIME_ROOT"] = _runtime,
+            ["RET_RUNTIME_ROOT"] = _folder.Path,
             ["RET_ADMIN_PASSWORD"] = Initial,
         };
 
