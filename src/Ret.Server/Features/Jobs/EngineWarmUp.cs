@@ -10,9 +10,10 @@ namespace Ret.Server.Features.Jobs;
 
 /// <summary>
 /// Runs the engine on a small generated export in the background after start (<see cref="Rounds"/> times), on nodes
-/// that run jobs, so the runtime has compiled (and profiled) the scan and conversion code before the first user's job. Without it, the
-/// first scan of a fresh server took 0.43 s instead of ~0.15 s and a conversion started right after it ran ~50 %
-/// slower while the runtime was still re-compiling hot code on both cores (bench/README.md, "Session 4").
+/// that run jobs, so the runtime has compiled (and profiled) the scan and conversion code before the first user's
+/// job. Without it, the first scan of a fresh server took 0.43 s instead of ~0.15 s and a conversion started right
+/// after it ran ~50 % slower while the runtime was still re-compiling hot code on both cores (bench/README.md,
+/// "Session 4" and "Session 6").
 /// <c>Workspace:WarmUpOnStart</c> turns it off. Nothing it does is visible: its files live in a temp folder that is
 /// removed at the end, and a failure is only logged.
 /// </summary>
