@@ -1,13 +1,14 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Jobs;
 using Ret.Server.Infrastructure.Persistence;
 
 namespace Ret.Server.Features.Jobs;
 
 /// <summary>Creates job records and hands them to the queue. The record is saved first, so a job is never queued
 /// without the record that shows its progress; the queued work carries only the job id.</summary>
-public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue)
+public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue, JobQueueWake wake)
 {
     /// <summary>Queues a job for <paramref name="session"/> unless one is already active (then returns null).</summary>
     public async Task<JobRecord?> EnqueueAsync(WorkspaceSession session, JobKind kind, string? optionsJson, CancellationToken cancellationToken)
@@ -34,6 +35,7 @@ public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue)
         await db.SaveChangesAsync(cancellationToken);
 
         job.HangfireJobId = queue.Enqueue<WorkspaceJobRunner>(r => r.RunAsync(job.Id, CancellationToken.None));
+        wake.Notify(); // committed: an idle worker of this node starts it now, not at its next poll
         await db.SaveChangesAsync(cancellationToken);
         return job;
     }

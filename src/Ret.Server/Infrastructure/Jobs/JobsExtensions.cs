@@ -27,7 +27,8 @@ public static class JobsExtensions
         // TryAdds its defaults): Hangfire's defaults are process-wide statics (JobStorage.Current, JobActivator.Current,
         // GlobalJobFilters), so two hosts in one process — the test suite runs dozens — enqueued into each other's
         // storage and ran jobs with each other's services (docs/decisions/0501).
-        services.AddSingleton<JobStorage>(_ =>
+        services.AddSingleton<JobQueueWake>();
+        services.AddSingleton<JobStorage>(sp =>
         {
             if (kind == JobStorageKind.Postgres)
             {
@@ -43,11 +44,14 @@ public static class JobsExtensions
             }
 
             Directory.CreateDirectory(runtime.FullRoot);
-            return new SQLiteStorage(SqliteJobStoragePath(runtime), new SQLiteStorageOptions
+            var sqliteOptions = new SQLiteStorageOptions
             {
                 QueuePollInterval = poll,
                 InvisibilityTimeout = TimeSpan.FromMinutes(jobs.InvisibilityTimeoutMinutes),
-            });
+            };
+            var storage = new SQLiteStorage(SqliteJobStoragePath(runtime), sqliteOptions);
+            storage.QueueProviders.Add(new WakeableSqliteQueueProvider(sqliteOptions, sp.GetRequiredService<JobQueueWake>()), ["default"]);
+            return storage;
         });
         services.AddSingleton<JobActivator>(sp => new Hangfire.AspNetCore.AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<IJobFilterProvider>(sp => new JobFilterProviderCollection(
