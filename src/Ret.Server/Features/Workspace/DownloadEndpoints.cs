@@ -1,7 +1,5 @@
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
 using Ret.Conversion.Conversion;
@@ -183,28 +181,24 @@ internal static class DownloadEndpoints
         }
 
         http.Response.SetAttachment("application/zip", (kind == "group" ? selected[0].Group : session.Name) + ".zip");
-        // ZipArchive writes its central directory synchronously when disposed.
-        if (http.Features.Get<IHttpBodyControlFeature>() is { } body)
-        {
-            body.AllowSynchronousIO = true;
-        }
-
-        using var zip = new ZipArchive(http.Response.Body, ZipArchiveMode.Create, leaveOpen: true);
+        var now = DateTime.Now;
+        await using var zip = new ParallelZipWriter(http.Response.Body);
         foreach (var table in selected)
         {
-            var entry = zip.CreateEntry(SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv"), xlsx ? CompressionLevel.NoCompression : CompressionLevel.Fastest);
-            await using var stream = entry.Open();
+            // XLSX files are ZIP archives already: stored as they are.
+            await using var stream = await zip.OpenEntryAsync(SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv"), deflate: !xlsx, now, ct);
             await table.WriteAsync(stream, ct);
         }
 
         var manifest = Path.Combine(runDir, Converter.ManifestFileName);
         if (kind == "all" && File.Exists(manifest))
         {
-            var entry = zip.CreateEntry(Converter.ManifestFileName, CompressionLevel.Fastest);
-            await using var stream = entry.Open();
+            await using var stream = await zip.OpenEntryAsync(Converter.ManifestFileName, deflate: true, now, ct);
             await using var source = File.OpenRead(manifest);
             await source.CopyToAsync(stream, ct);
         }
+
+        await zip.FinishAsync(ct);
     }
 
     /// <summary>A table that can be downloaded, and how to write it.</summary>
