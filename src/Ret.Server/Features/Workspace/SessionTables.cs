@@ -1,5 +1,6 @@
 using Ret.Conversion.Conversion;
 using Ret.Server.Features.Workspace.Tables;
+using Ret.Server.Infrastructure.Hosting;
 
 namespace Ret.Server.Features.Workspace;
 
@@ -29,16 +30,24 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
         try
         {
             var store = factory.Open(staging, forLoading: true);
-            foreach (var table in manifest.Tables)
+            // On a thread of its own at a lower priority: this runs right after the conversion reported done, while the
+            // user downloads the tables. The staging store is this load's alone, so its write lock is free and every
+            // import runs synchronously on that thread.
+            await BackgroundThread.RunAsync("preview store load", () =>
             {
-                ct.ThrowIfCancellationRequested();
-                var result = await store.ImportCsvAsync(table.Name, table.Group, Path.Combine(runDir, table.File), table.Columns,
-                    replaceExisting: true, cancellationToken: ct);
-                if (!result.Succeeded)
+                foreach (var table in manifest.Tables)
                 {
-                    throw new InvalidOperationException($"Importing table {table.Name} failed: {string.Join("; ", result.Problems)}");
+                    ct.ThrowIfCancellationRequested();
+                    var result = store.ImportCsvAsync(table.Name, table.Group, Path.Combine(runDir, table.File), table.Columns,
+                        replaceExisting: true, cancellationToken: ct).GetAwaiter().GetResult();
+                    if (!result.Succeeded)
+                    {
+                        throw new InvalidOperationException($"Importing table {table.Name} failed: {string.Join("; ", result.Problems)}");
+                    }
                 }
-            }
+
+                return true;
+            });
 
             await factory.CloseAsync(staging, ct);
             var swapLock = SwapLocks[(uint)sessionId.GetHashCode() % SwapLocks.Length];
