@@ -109,6 +109,11 @@ print(p50_p95(lambda: f"offset={random.randrange(0, max(1, rows - 100))}&limit=1
       f"{first_sorted:.0f}")
 PY
 )
+# Queue → start of each job (the job records' createdAt → startedAt): the wait for a worker (ADR 0503).
+PICKUP=$(for j in "$SCAN_JOB" "$CONVERT_JOB"; do curl -s "${A[@]}" "$B/api/jobs/$j"; echo; done | python3 -c "
+import sys, json, datetime
+t = lambda v: datetime.datetime.fromisoformat(v.rstrip('Z')).timestamp()
+print(' / '.join(f'{t(d[\"startedAt\"]) - t(d[\"createdAt\"]):.3f}' for d in map(json.loads, filter(str.strip, sys.stdin))))")
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
 # The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
 "$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
@@ -133,6 +138,7 @@ print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50}
 print(f"  sorted by a column (desc): first page {sfirst} ms, then p50 {sp50} ms, p95 {sp95} ms")
 print(f"server peak RSS             {float(sys.argv[15]):6.0f} MB through upload → convert → download → store filled; {rss:.0f} MB after the previews")
 PY
+echo "queue → start (scan / convert) $PICKUP s"
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
 import sys
