@@ -7,7 +7,7 @@ namespace Ret.Server.Infrastructure.Jobs;
 /// Starts a job queued on this node at once instead of at an idle worker's next poll. The SQLite job storage has no
 /// notification of its own: an idle worker looks for work every <see cref="JobsOptions.PollIntervalSeconds"/>, so every
 /// job waited half of that on average before it started — a scan and a conversion, run one after the other, lost a
-/// quarter of a second of every upload → download journey (ADR 0403). <see cref="Notify"/> (called once the job is
+/// quarter of a second of every upload → download journey (ADR 0503). <see cref="Notify"/> (called once the job is
 /// committed to the queue) wakes every idle worker of this node, which then looks at once; the poll stays as the
 /// fallback for jobs queued elsewhere (a recurring job, another process on the same file).
 /// </summary>
