@@ -25,8 +25,9 @@ public sealed class JobsOptions
     [Range(0, 64)]
     public int WorkerCount { get; set; }
 
-    /// <summary>How often an idle worker looks for new work (fractions allowed). Every job waits on average half of
-    /// it before starting; an idle poll is one small query.</summary>
+    /// <summary>How often an idle worker looks for new work (fractions allowed); an idle poll is one small query. Jobs
+    /// queued on this node wake the workers at once (<see cref="JobQueueWake"/>); others, such as recurring jobs, wait
+    /// on average half of it before starting.</summary>
     [Range(0.1, 60.0)]
     public double PollIntervalSeconds { get; set; } = 0.25;
 
