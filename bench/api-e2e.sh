@@ -7,6 +7,8 @@
 #   WARM_RUNS=2 bench/api-e2e.sh …    first runs the whole journey (download included) twice in throw-away sessions,
 #                                     so the measured one meets a server in its steady state (a fresh process runs its
 #                                     first large journey slower: code not yet fully optimised; bench/README.md)
+#   JOURNEYS=6 bench/api-e2e.sh …     then runs 6 more journeys and prints the medians of each step and the server's CPU
+#                                     seconds per step (the steady state; bench/README.md, session 8)
 #   SETTLE=3 bench/api-e2e.sh …       wait 3 s between the scan and the conversion, as a user reading the scan does
 #                                     (right after the scan the runtime is still re-compiling hot code in the
 #                                     background, which slows a conversion started at once; bench/README.md)
@@ -56,17 +58,46 @@ wait_job() { # wait_job JOB_ID
   [[ "$last" == *'"state":"succeeded"'* ]] || { echo "job $1 did not succeed: $last"; tail -20 "$RT/server.log"; exit 1; }
 }
 
-for _ in $(seq 1 "${WARM_RUNS:-0}"); do
-  WSID=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"warm-up"}' | json 'd["id"]')
-  curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$WSID/files/$(basename "$INPUT")"
-  wait_job "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$WSID" | json 'd["activeJob"]["id"]')"
-  wait_job "$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$WSID/conversions" -d '{}' | json 'd["id"]')"
-  URL=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$WSID/downloads" -d '{"kind":"all","version":"original"}' | json 'd["url"]')
-  curl -s -o /dev/null "${A[@]}" "$B$URL"
-  until [[ "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$WSID" | json 'd["tablesReady"]')" == "True" ]]; do sleep 0.25; done
-  curl -s -o /dev/null "${H[@]}" "${A[@]}" -X DELETE "$B/api/workspace/sessions/$WSID"
-  echo "warm-up journey done"
-done
+# One whole journey in a throw-away session; prints its step times and the server's CPU seconds per step.
+cpu_ticks() { local stat; read -r stat </proc/$PID/stat; stat=${stat##*) }; set -- $stat; echo $(( ${12} + ${13} )); }
+journey() {
+  local sid url t0 t1 t2 t3 t4 k0 k1 k2 k3 k4 k5
+  sid=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"journey"}' | pick id)
+  k0=$(cpu_ticks); t0=$EPOCHREALTIME
+  curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$sid/files/$(basename "$INPUT")"
+  t1=$EPOCHREALTIME; k1=$(cpu_ticks)
+  wait_job "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | pick id activeJob)"
+  t2=$EPOCHREALTIME; k2=$(cpu_ticks)
+  wait_job "$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/conversions" -d '{}' | pick id)"
+  t3=$EPOCHREALTIME; k3=$(cpu_ticks)
+  url=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/downloads" -d '{"kind":"all","version":"original"}' | pick url)
+  curl -s -o /dev/null "${A[@]}" "$B$url"
+  t4=$EPOCHREALTIME; k4=$(cpu_ticks)
+  until curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | grep -q '"tablesReady":true'; do sleep 0.1; done
+  k5=$(cpu_ticks)
+  curl -s -o /dev/null "${H[@]}" "${A[@]}" -X DELETE "$B/api/workspace/sessions/$sid"
+  echo "journey $t0 $t1 $t2 $t3 $t4 cpu $k0 $k1 $k2 $k3 $k4 $k5"
+}
+
+for _ in $(seq 1 "${WARM_RUNS:-0}"); do journey >/dev/null; echo "warm-up journey done"; done
+
+# JOURNEYS=N: N more journeys, one after another (each waits for the previous one's preview store), with the medians of
+# each step: the steady state a user who converts several exports meets.
+if (( ${JOURNEYS:-0} > 0 )); then
+  for _ in $(seq 1 "$JOURNEYS"); do journey; done | python3 -c "
+import sys, statistics
+rows = [l.split() for l in sys.stdin if l.startswith('journey ')]
+hz = $(getconf CLK_TCK)
+steps = ['upload', 'scan', 'convert', 'download']
+wall = [[float(r[i + 2]) - float(r[i + 1]) for i in range(4)] + [float(r[5]) - float(r[1])] for r in rows]
+cpu = [[(int(r[i + 8]) - int(r[i + 7])) / hz for i in range(5)] for r in rows]
+for w in wall: print('journey ' + '  '.join(f'{n} {v:.3f}' for n, v in zip(steps + ['total'], w)))
+med = lambda k, table: statistics.median(x[k] for x in table)
+print(f'medians of {len(rows)} journeys (s): ' + '  '.join(f'{n} {med(k, wall):.3f}' for k, n in enumerate(steps + ['total'])))
+print('server CPU per step, medians (core-s): ' + '  '.join(f'{n} {med(k, cpu):.2f}' for k, n in enumerate(steps + ['preview store fill'])))
+open(sys.argv[1], 'w').write(f'{med(4, wall)}')
+" "$RT/steady-total"
+fi
 
 SIZE=$(stat -c %s "$INPUT")
 # RSS sampler (every 100 ms) so the peak can be attributed to a phase.
@@ -148,6 +179,15 @@ print(f"  sorted by a column (desc): first page {sfirst} ms, then p50 {sp50} ms,
 print(f"server peak RSS             {float(sys.argv[15]):6.0f} MB through upload → convert → download → store filled; {rss:.0f} MB after the previews")
 PY
 echo "queue → start (scan / convert) $PICKUP s"
+if [[ -f "$RT/steady-total" ]]; then # the steady-state ratio: against the median of 5 CLI runs
+  for _ in 1 2 3 4 5; do c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out-$_" --quiet; c1=$EPOCHREALTIME; rm -rf "$RT/cli-out-$_"
+    echo "$c0 $c1"; done | python3 -c "
+import sys, statistics
+runs = sorted(float(b) - float(a) for a, b in (l.split() for l in sys.stdin))
+total = float(open(sys.argv[1]).read())
+print(f'steady state: journey median {total:.2f} s, CLI median {statistics.median(runs):.2f} s of 5 ({runs[0]:.2f}–{runs[-1]:.2f}) → ratio {total / statistics.median(runs):.2f}')
+" "$RT/steady-total"
+fi
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
 import sys
@@ -164,6 +204,6 @@ LOC=$(curl -s -D - -o /dev/null "${A[@]}" -H "Tus-Resumable: 1.0.0" -H "Upload-L
   | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
 tt0=$(date +%s.%N)
 curl -s -o /dev/null "${A[@]}" -H "Tus-Resumable: 1.0.0" -H "Upload-Offset: 0" -H "Content-Type: application/offset+octet-stream" \
-  -X PATCH --data-binary @"$INPUT" "$B${LOC#$B}"
+  -X PATCH -T "$INPUT" "$B${LOC#$B}" # -T streams the file; --data-binary @file reads it all into memory first
 tt1=$(date +%s.%N)
 python3 -c "import sys; s=int(sys.argv[1]); d=float(sys.argv[3])-float(sys.argv[2]); print(f'upload (tus PATCH, loopback)  {d:6.2f} s   {s/d/1e6:6.1f} MB/s')" "$SIZE" "$tt0" "$tt1"
