@@ -47,7 +47,6 @@ TOKEN=$(curl -s "${H[@]}" -X POST "$B/api/auth/login" -d '{"username":"admin","p
 TOKEN=$(curl -s "${H[@]}" -H "Authorization: Bearer $TOKEN" -X POST "$B/api/auth/change-password" \
   -d '{"currentPassword":"bench-initial-password","newPassword":"bench-changed-passphrase"}' | json 'd["accessToken"]')
 A=(-H "Authorization: Bearer $TOKEN")
-SID=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"bench"}' | json 'd["id"]')
 
 # Jobs are followed over their Server-Sent Events stream until the server closes it, as the browser does: one idle
 # connection instead of a poll loop (a poll spawning curl + python every 200 ms took a quarter of a core from a
@@ -55,28 +54,34 @@ SID=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name
 wait_job() { # wait_job JOB_ID
   local last
   last=$(curl -s -N "${A[@]}" -H "Accept: text/event-stream" "$B/api/jobs/$1/events" | grep '^data: ' | tail -1)
-  [[ "$last" == *'"state":"succeeded"'* ]] || { echo "job $1 did not succeed: $last"; tail -20 "$RT/server.log"; exit 1; }
+  [[ "$last" == *'"state":"succeeded"'* ]] || { echo "job $1 did not succeed: $last"; tail -20 "$RT/server.log"; exit 1; } >&2
 }
 
-# One whole journey in a throw-away session; prints its step times and the server's CPU seconds per step.
+# journey [keep]: the whole path in a new session, as the browser walks it: upload (PUT) → the scan job the upload
+# queues → convert (followed over SSE) → ticket + GET of everything as ZIP (to $RT/all.zip) → the preview store filled
+# (ADR 0502). Prints one line: session, scan job, convert job, ZIP bytes, then the times t0 … t5 between the steps
+# and the server's CPU ticks at each. The session is deleted afterwards unless `keep`.
 cpu_ticks() { local stat; read -r stat </proc/$PID/stat; stat=${stat##*) }; set -- $stat; echo $(( ${12} + ${13} )); }
 journey() {
-  local sid url t0 t1 t2 t3 t4 k0 k1 k2 k3 k4 k5
+  local sid scan convert url bytes t0 t1 t2 t3 t4 t5 k0 k1 k2 k3 k4 k5
   sid=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"journey"}' | pick id)
   k0=$(cpu_ticks); t0=$EPOCHREALTIME
   curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$sid/files/$(basename "$INPUT")"
   t1=$EPOCHREALTIME; k1=$(cpu_ticks)
-  wait_job "$(curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | pick id activeJob)"
+  scan=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | pick id activeJob) # queued by the upload itself
+  wait_job "$scan"
   t2=$EPOCHREALTIME; k2=$(cpu_ticks)
-  wait_job "$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/conversions" -d '{}' | pick id)"
+  [[ -n "${SETTLE:-}" ]] && sleep "$SETTLE"
+  convert=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/conversions" -d '{}' | pick id)
+  wait_job "$convert"
   t3=$EPOCHREALTIME; k3=$(cpu_ticks)
   url=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/downloads" -d '{"kind":"all","version":"original"}' | pick url)
-  curl -s -o /dev/null "${A[@]}" "$B$url"
+  bytes=$(curl -s -o "$RT/all.zip" -w '%{size_download}' "${A[@]}" "$B$url")
   t4=$EPOCHREALTIME; k4=$(cpu_ticks)
   until curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | grep -q '"tablesReady":true'; do sleep 0.1; done
-  k5=$(cpu_ticks)
-  curl -s -o /dev/null "${H[@]}" "${A[@]}" -X DELETE "$B/api/workspace/sessions/$sid"
-  echo "journey $t0 $t1 $t2 $t3 $t4 cpu $k0 $k1 $k2 $k3 $k4 $k5"
+  t5=$EPOCHREALTIME; k5=$(cpu_ticks)
+  [[ "${1:-}" == keep ]] || curl -s -o /dev/null "${H[@]}" "${A[@]}" -X DELETE "$B/api/workspace/sessions/$sid"
+  echo "journey $sid $scan $convert $bytes $t0 $t1 $t2 $t3 $t4 $t5 cpu $k0 $k1 $k2 $k3 $k4 $k5"
 }
 
 for _ in $(seq 1 "${WARM_RUNS:-0}"); do journey >/dev/null; echo "warm-up journey done"; done
@@ -89,8 +94,8 @@ import sys, statistics
 rows = [l.split() for l in sys.stdin if l.startswith('journey ')]
 hz = $(getconf CLK_TCK)
 steps = ['upload', 'scan', 'convert', 'download']
-wall = [[float(r[i + 2]) - float(r[i + 1]) for i in range(4)] + [float(r[5]) - float(r[1])] for r in rows]
-cpu = [[(int(r[i + 8]) - int(r[i + 7])) / hz for i in range(5)] for r in rows]
+wall = [[float(r[i + 6]) - float(r[i + 5]) for i in range(4)] + [float(r[9]) - float(r[5])] for r in rows]
+cpu = [[(int(r[i + 13]) - int(r[i + 12])) / hz for i in range(5)] for r in rows]
 for w in wall: print('journey ' + '  '.join(f'{n} {v:.3f}' for n, v in zip(steps + ['total'], w)))
 med = lambda k, table: statistics.median(x[k] for x in table)
 print(f'medians of {len(rows)} journeys (s): ' + '  '.join(f'{n} {med(k, wall):.3f}' for k, n in enumerate(steps + ['total'])))
@@ -107,23 +112,9 @@ SIZE=$(stat -c %s "$INPUT")
     while read -r key value _; do [[ "$key" == VmRSS: ]] && echo "$EPOCHREALTIME $value"; done </proc/$PID/status 2>/dev/null
     read -rt 0.1 -u "$nap" || true
   done ) >"$RT/rss.log" &
-t0=$(date +%s.%N)
-curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$SID/files/$(basename "$INPUT")"
-t1=$(date +%s.%N)
-SCAN_JOB=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID" | pick id activeJob) # queued by the upload itself
-wait_job "$SCAN_JOB"
-t2=$(date +%s.%N)
-[[ -n "${SETTLE:-}" ]] && sleep "$SETTLE"
-CONVERT_JOB=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$SID/conversions" -d '{}' | pick id)
-wait_job "$CONVERT_JOB"
-t3=$(date +%s.%N)
-# Download everything (ZIP of the CSV tables + manifest.json), as the browser does: ticket, then GET.
-URL=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$SID/downloads" -d '{"kind":"all","version":"original"}' | pick url)
-DL_BYTES=$(curl -s -o "$RT/all.zip" -w '%{size_download}' "${A[@]}" "$B$URL")
-t4=$(date +%s.%N)
-# The preview/edit store is filled after the conversion reports done (ADR 0502): wait for it before timing previews.
-until curl -s "${A[@]}" "$B/api/workspace/sessions/$SID" | grep -q '"tablesReady":true'; do sleep 0.1; done
-t5=$(date +%s.%N)
+# The measured journey; its session stays for the preview timings below.
+read -r _ SID SCAN_JOB CONVERT_JOB DL_BYTES t0 t1 t2 t3 t4 t5 _ < <(journey keep)
+[[ -n "${t5:-}" ]] || { echo "the measured journey failed" >&2; exit 1; }
 RSS_CONVERT=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}') # before the previews (a sorted one makes DuckDB sort)
 ENGINE=$(cat "$RT"/storage/workspace/"${SID//-/}"/runs/*/manifest.json | json 'd["timings"]["totalSeconds"]')
 TABLE=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$SID/tables" | json 'max(d,key=lambda t:t["rows"])["name"]+"\t"+str(max(d,key=lambda t:t["rows"])["rows"])')
@@ -155,16 +146,23 @@ import sys, json, datetime
 t = lambda v: datetime.datetime.fromisoformat(v.rstrip('Z')).timestamp()
 print(' / '.join(f'{t(d[\"startedAt\"]) - t(d[\"createdAt\"]):.3f}' for d in map(json.loads, filter(str.strip, sys.stdin))))")
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
-# The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
+# The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process; the
+# median of 5 runs (a single run varied 0.72–1.15 s within an hour on the 2-core machine; bench/README.md, session 8).
 "$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
 CLI_BIN="$ROOT/.build/cli-native/ret-cli"
-c0=$(date +%s.%N); "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$(date +%s.%N)
-python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$c0" "$c1" "$t5" "$RSS_CONVERT" <<'PY'
+CLI=$(for _ in 1 2 3 4 5; do c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$EPOCHREALTIME
+  rm -rf "$RT/cli-out"; echo "$c0 $c1"; done | python3 -c "
+import sys, statistics
+runs = sorted(float(b) - float(a) for a, b in (l.split() for l in sys.stdin))
+print(statistics.median(runs), runs[0], runs[-1])")
+read -r CLI_MEDIAN CLI_MIN CLI_MAX <<<"$CLI"
+python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$CLI_MEDIAN" "$CLI_MIN" "$CLI_MAX" "$t5" "$RSS_CONVERT" <<'PY'
 import sys
 size, t0, t1, t2, t3, engine = int(sys.argv[1]), *map(float, sys.argv[2:7])
 p50, p95, sp50, sp95, sfirst = sys.argv[7].split()
 rss, rows = float(sys.argv[8]), sys.argv[9]
-t4, dl, c0, c1, t5 = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13]), float(sys.argv[14])
+t4, dl, cli, cli_min, cli_max = float(sys.argv[10]), int(sys.argv[11]), float(sys.argv[12]), float(sys.argv[13]), float(sys.argv[14])
+t5, rss_convert = float(sys.argv[15]), float(sys.argv[16])
 mb = size / 1e6
 print(f"input {mb:.1f} MB (zipped)")
 print(f"upload (PUT, loopback)      {t1-t0:6.2f} s  {mb/(t1-t0):7.1f} MB/s")
@@ -173,20 +171,15 @@ print(f"convert job                 {t3-t2:6.2f} s   engine alone {engine:.2f} s
 print(f"end to end (upload→tables)  {t3-t0:6.2f} s")
 print(f"preview store ready         {t5-t3:6.2f} s after the job (downloads work meanwhile)")
 print(f"download all (ZIP)          {t4-t3:6.2f} s  {dl/1e6:7.1f} MB")
-print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {c1-c0:.2f} s → ratio {(t4-t0)/(c1-c0):.2f} (target ≤ 1.25)")
+print(f"end to end (upload→download){t4-t0:6.2f} s   CLI (native) converting the same file {cli:.2f} s (median of 5, {cli_min:.2f}–{cli_max:.2f}) → ratio {(t4-t0)/cli:.2f} (target ≤ 1.25)")
 print(f"preview page (100 rows, random offsets of a {rows}-row table): p50 {p50} ms, p95 {p95} ms")
 print(f"  sorted by a column (desc): first page {sfirst} ms, then p50 {sp50} ms, p95 {sp95} ms")
-print(f"server peak RSS             {float(sys.argv[15]):6.0f} MB through upload → convert → download → store filled; {rss:.0f} MB after the previews")
+print(f"server peak RSS             {rss_convert:6.0f} MB through upload → convert → download → store filled; {rss:.0f} MB after the previews")
 PY
 echo "queue → start (scan / convert) $PICKUP s"
-if [[ -f "$RT/steady-total" ]]; then # the steady-state ratio: against the median of 5 CLI runs
-  for _ in 1 2 3 4 5; do c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out-$_" --quiet; c1=$EPOCHREALTIME; rm -rf "$RT/cli-out-$_"
-    echo "$c0 $c1"; done | python3 -c "
-import sys, statistics
-runs = sorted(float(b) - float(a) for a, b in (l.split() for l in sys.stdin))
-total = float(open(sys.argv[1]).read())
-print(f'steady state: journey median {total:.2f} s, CLI median {statistics.median(runs):.2f} s of 5 ({runs[0]:.2f}–{runs[-1]:.2f}) → ratio {total / statistics.median(runs):.2f}')
-" "$RT/steady-total"
+if [[ -f "$RT/steady-total" ]]; then
+  python3 -c "import sys; t, c = float(open(sys.argv[1]).read()), float(sys.argv[2]); print(f'steady state: journey median {t:.2f} s, CLI median {c:.2f} s → ratio {t / c:.2f}')" \
+    "$RT/steady-total" "$CLI_MEDIAN"
 fi
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
