@@ -35,6 +35,36 @@ public sealed class SessionTableStoreTests : TableStoreTestBase
         Assert.Equal(("sales", 3L, false, before.LongLength), (table.Group, table.Rows, table.Modified, table.OriginalBytes));
     }
 
+    [Theory]
+    [InlineData(SessionTableStore.BulkLoadBufferBytes - 4096)] // bulk load: one line almost fills the reader's buffer
+    [InlineData(SessionTableStore.BulkLoadBufferBytes + 4096)] // longer than the bulk loader accepts: the appender loads it
+    public async Task Long_values_and_records_across_many_reader_buffers_import_exactly(int longValue)
+    {
+        // ~6 MiB of records with quoted line breaks and quotes, so records straddle the bulk loader's buffer boundaries.
+        var rows = new List<string[]>();
+        for (var i = 0; i < 40_000; i++)
+        {
+            rows.Add([i.ToString(System.Globalization.CultureInfo.InvariantCulture), $"line {i}\r\nnext \"{i}\"", new string((char)('a' + (i % 26)), i % 200), "", "x,y"]);
+        }
+        rows[20_000][4] = new string('L', longValue - 10) + "\"q\"\r\nend";
+        var path = WriteCsv("long.csv", _header, rows);
+        Assert.True(new FileInfo(path).Length > 3L * SessionTableStore.BulkLoadBufferBytes);
+
+        var imported = await Store.ImportCsvAsync("Long", "g", path, columns: _header);
+
+        Assert.True(imported.Succeeded, string.Join("; ", imported.Problems));
+        Assert.Equal(rows.Count, imported.Value!.Rows);
+        foreach (var offset in new[] { 0, 12_345, 19_999, 20_000, 20_001, 39_000 })
+        {
+            var page = await Page("Long", offset, 1000);
+            for (var r = 0; r < page.Rows.Count; r++)
+            {
+                Assert.Equal(offset + r, page.RowIds[r]);
+                Assert.Equal(rows[offset + r], page.Rows[r]);
+            }
+        }
+    }
+
     [Fact]
     public async Task Tables_survive_closing_every_connection()
     {
