@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 
 namespace Ret.Server.Features.Workspace.Uploads;
@@ -185,18 +186,31 @@ public sealed class TusUploadStore
         {
             while (true)
             {
-                int read;
+                // A full buffer per disk write (Kestrel hands the body over in pieces of 7–64 KiB; bench/README.md,
+                // session 9). Filling stops once the body runs past the upload's length (refused below). If the client
+                // goes away or the request is aborted part-way, what arrived is still checked, written and committed
+                // durably below, and then the failure propagates.
+                var read = 0;
+                Exception? aborted = null;
                 try
                 {
-                    read = await body.ReadAsync(buffer.AsMemory(0, _limits.BufferBytes), cancellationToken);
+                    int got;
+                    while (read < _limits.BufferBytes && read <= record.Length - position
+                        && (got = await body.ReadAsync(buffer.AsMemory(read, _limits.BufferBytes - read), cancellationToken)) > 0)
+                    {
+                        read += got;
+                    }
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or IOException)
                 {
-                    // The client went away or the request was aborted: keep what arrived, durably, then let it propagate.
-                    Commit(record, file, position);
-                    throw;
+                    aborted = ex;
                 }
-                if (read == 0) break;
+                if (read == 0)
+                {
+                    if (aborted is null) break;
+                    Commit(record, file, position);
+                    ExceptionDispatchInfo.Throw(aborted);
+                }
 
                 if (read > record.Length - position)
                 {
@@ -224,6 +238,11 @@ public sealed class TusUploadStore
                 // Disk writes are not cancelled half-way: the token is honoured between reads.
                 await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
                 position += read;
+                if (aborted is not null)
+                {
+                    Commit(record, file, position);
+                    ExceptionDispatchInfo.Throw(aborted);
+                }
                 if (position - checkpoint >= _limits.CheckpointBytes)
                 {
                     Commit(record, file, position);
