@@ -9,6 +9,7 @@ using Ret.Conversion.Conversion;
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
 using Ret.Server.Features.Workspace;
+using Ret.Server.Features.Workspace.Tables;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Tests.Infrastructure;
 using static Ret.Server.Tests.Workspace.WorkspaceApiTests;
@@ -157,6 +158,34 @@ public sealed class PreviewPreparationTests(WorkspaceFactory factory) : IClassFi
         }
 
         Assert.Equal(before, File.GetLastWriteTimeUtc(store));
+    }
+
+    [Fact]
+    public async Task The_row_indexes_move_in_with_their_store_and_a_new_conversion_replaces_them()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await ConvertedSessionAsync(http);
+        var sessionDir = factory.Services.GetRequiredService<WorkspaceStorage>().SessionDir(Guid.Parse(session));
+        string[] Indexes() => [.. Directory.EnumerateFiles(sessionDir, "*" + SessionTableStore.RowIndexExtension).Select(Path.GetFileName).Order()!];
+        var tables = 0;
+        using (var doc = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
+        {
+            tables = doc.RootElement.GetArrayLength();
+        }
+        var first = Indexes();
+        Assert.Equal(tables, first.Length);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { })).StatusCode);
+        await WaitForStateAsync(http, session, "converted");
+        await WaitForTablesReadyAsync(http, session);
+
+        var second = Indexes();
+        Assert.Equal(tables, second.Length);
+        Assert.Empty(first.Intersect(second)); // the replaced tables' indexes are gone
+        using var page = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/rows?offset=0&limit=10&sort=Code&dir=desc");
+        var code = page.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList().IndexOf("Code");
+        Assert.Equal(["N60", "N30", "007"], page.RootElement.GetProperty("rows").EnumerateArray().Select(r => r[code].GetString()));
     }
 
     /// <summary>Puts the session back in the "store being prepared" state and returns its conversion id.</summary>

@@ -66,6 +66,62 @@ public sealed class SessionTableStoreTests : TableStoreTestBase
     }
 
     [Fact]
+    public async Task Pages_read_through_the_row_index_equal_those_read_from_the_store()
+    {
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 3000).Select(i => _tricky[i % 3].Select(v => v + random.Next(50)).ToArray()).ToList();
+        await Import("T", _header, rows);
+        Assert.Single(System.IO.Directory.EnumerateFiles(Directory, "*.rows"));
+        var offsets = new[] { 0, 240, 1234, 2950 };
+        var filter = new ColumnFilter("text", "2");
+        Task<RowsPage> Query(int i) => (i % 3) switch
+        {
+            0 => Page("T", offsets[i / 3], 300, sort: "text", desc: offsets[i / 3] % 2 == 0),
+            1 => Page("T", offsets[i / 3], 300),
+            _ => Page("T", offsets[i / 3] / 3, 300, null, false, filter),
+        };
+        var indexed = new List<RowsPage>();
+        for (var i = 0; i < offsets.Length * 3; i++) indexed.Add(await Query(i));
+
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*.rows")) File.Delete(file);
+        Reopen(); // no cached windows: every row now comes from DuckDB
+        for (var i = 0; i < offsets.Length * 3; i++)
+        {
+            var stored = await Query(i);
+            Assert.NotEmpty(stored.Rows);
+            Assert.Equal(stored.RowIds, indexed[i].RowIds);
+            Assert.Equal(stored.Rows, indexed[i].Rows);
+            for (var r = 0; r < stored.Rows.Count; r++) Assert.Equal(rows[(int)stored.RowIds[r]], stored.Rows[r]);
+        }
+    }
+
+    [Fact]
+    public async Task Sorted_pages_show_set_deleted_inserted_and_undone_rows_while_the_rest_comes_from_the_row_index()
+    {
+        var rows = Enumerable.Range(0, 500).Select(i => new[] { $"k{i:D4}", $"v{i}" }).ToList();
+        await Import("T", ["key", "value"], rows);
+        async Task<List<string[]>> All() => [.. (await Page("T", 0, 1000, sort: "key")).Rows];
+
+        var set = await Apply("T", new SetCellOp(10, "value", "changed"), new SetCellOp(11, "key", "a-first"));
+        var deleted = await Apply("T", new DeleteRowOp(20));
+        var inserted = await Apply("T", new InsertRowOp(new Dictionary<string, string?> { ["key"] = "k0005x", ["value"] = "new" }));
+        var after = await All();
+
+        Assert.Equal(["a-first", "v11"], after[0]);
+        Assert.Contains(after, r => r.SequenceEqual(["k0010", "changed"]));
+        Assert.DoesNotContain(after, r => r[0] == "k0020");
+        Assert.Equal(["k0005x", "new"], after[7]);
+        Assert.Equal(500, after.Count);
+
+        foreach (var edit in new[] { inserted, deleted, set })
+        {
+            var undone = await Store.UndoAsync(edit.Entries);
+            Assert.True(undone.Succeeded, string.Join("; ", undone.Problems));
+        }
+        Assert.Equal(rows, await All());
+    }
+
+    [Fact]
     public async Task Tables_survive_closing_every_connection()
     {
         await Import("T", _header, _tricky);

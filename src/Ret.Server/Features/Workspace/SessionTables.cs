@@ -62,11 +62,23 @@ public sealed class SessionTables(SessionTableStoreFactory factory, WorkspaceSto
                 var sessionDir = storage.SessionDir(sessionId);
                 await factory.CloseAsync(sessionDir, ct);
                 var target = storage.TablesDatabase(sessionId);
+                // The row-offset indexes go with their database: the old ones first (a crash before the move leaves the
+                // old tables without them, which only costs speed), then the database, then the new ones.
+                foreach (var old in Directory.EnumerateFiles(sessionDir, "*" + SessionTableStore.RowIndexExtension))
+                {
+                    File.Delete(old);
+                }
+
                 File.Move(Path.Combine(staging, "tables.duckdb"), target, overwrite: true);
                 var wal = target + ".wal";
                 if (File.Exists(wal))
                 {
                     File.Delete(wal); // belonged to the replaced database; the new one was checkpointed on close
+                }
+
+                foreach (var index in Directory.EnumerateFiles(staging, "*" + SessionTableStore.RowIndexExtension))
+                {
+                    File.Move(index, Path.Combine(sessionDir, Path.GetFileName(index)), overwrite: true);
                 }
 
                 return await markReady(CancellationToken.None);

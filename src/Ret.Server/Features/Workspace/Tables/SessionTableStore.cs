@@ -31,7 +31,11 @@ public sealed class SessionTableStore
             data_version BIGINT NOT NULL,
             deleted_seq BIGINT,
             csv_delimiter VARCHAR NOT NULL
-        )
+        );
+        CREATE TABLE IF NOT EXISTS __touched (
+            physical VARCHAR NOT NULL,
+            row_id BIGINT NOT NULL
+        );
         """;
 
     private const string CatalogColumns = "physical, name, grp, columns, original_path, created, next_row_id, edit_count, data_version, deleted_seq, csv_delimiter";
@@ -106,10 +110,12 @@ public sealed class SessionTableStore
                     rows = TryBulkLoad(connection, physical, csvPath, header.Length, delimiter)
                         ?? Append(connection, physical, reader, header.Length, cancellationToken);
                     Execute(connection, CreateIndexSql(physical));
+                    BuildRowIndex(physical, csvPath, delimiter, rows, cancellationToken);
                 }
                 catch (Exception ex)
                 {
                     Execute(connection, $"DROP TABLE IF EXISTS {SqlIdentifier.Quote(physical)}");
+                    DeleteRowIndex(physical);
                     if (ex is InvalidDataException or DecoderFallbackException)
                         return TableResult<SessionTable>.Fail(TableError.Invalid, $"The CSV file is not valid: {ex.Message}");
                     throw;
@@ -122,6 +128,7 @@ public sealed class SessionTableStore
                 if (existing is not null)
                 {
                     Execute(connection, "DELETE FROM __tables WHERE physical = ?", existing.Physical);
+                    Execute(connection, "DELETE FROM __touched WHERE physical = ?", existing.Physical);
                     Execute(connection, $"DROP TABLE {SqlIdentifier.Quote(existing.Physical)}");
                 }
                 Execute(connection, $"INSERT INTO __tables ({CatalogColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, NULL, ?)",
@@ -129,6 +136,7 @@ public sealed class SessionTableStore
                     created.ToString("O", CultureInfo.InvariantCulture), rows, delimiter.ToString());
                 transaction.Commit();
             }
+            if (existing is not null) DeleteRowIndex(existing.Physical);
             return TableResult<SessionTable>.Ok(new SessionTable(tableName, group, header, rows, false, Path.GetFullPath(csvPath),
                 new FileInfo(csvPath).Length, created));
         }
@@ -149,6 +157,39 @@ public sealed class SessionTableStore
     /// process peaks 27 MB lower (bench/README.md, session 9). Lines up to DuckDB's default longest line (2 MiB) load as
     /// before; a longer one is refused as before and goes through the appender.
     /// </summary>
+    /// <summary>The row-offset index of a table's original CSV (<see cref="CsvRowIndex"/>), beside the database.</summary>
+    private string RowIndexPath(string physical) => Path.Combine(Path.GetDirectoryName(_database.Path)!, physical + RowIndexExtension);
+
+    /// <summary>The extension of row-offset index files, which live in the database's folder and move with it.</summary>
+    public const string RowIndexExtension = ".rows";
+
+    /// <summary>Indexes the CSV just loaded; the index is kept only if it counts the rows the store loaded (a file DuckDB
+    /// read differently, e.g. with blank lines, is then served from the store alone). A failure only costs speed.</summary>
+    private void BuildRowIndex(string physical, string csvPath, char delimiter, long rows, CancellationToken cancellationToken)
+    {
+        var path = RowIndexPath(physical);
+        try
+        {
+            if (CsvRowIndex.Build(csvPath, delimiter, path, cancellationToken: cancellationToken) != rows) DeleteRowIndex(physical);
+        }
+        catch (IOException)
+        {
+            DeleteRowIndex(physical);
+        }
+    }
+
+    private void DeleteRowIndex(string physical)
+    {
+        try
+        {
+            File.Delete(RowIndexPath(physical));
+        }
+        catch (IOException)
+        {
+            // a stale index is never used: it must match the CSV's length and the table's rows
+        }
+    }
+
     /// <summary>The CSV reader's buffer in a bulk load, and the longest line it accepts (DuckDB's default for the latter).</summary>
     internal const int BulkLoadBufferBytes = 2 * 1024 * 1024;
 
@@ -261,9 +302,13 @@ public sealed class SessionTableStore
         if (count == 0) rows = [];
         else if (sort < 0)
         {
-            // In original order the page is exactly the rows between its first and last id that pass the filters:
-            // a range the zone maps narrow to a few row groups.
-            rows = FetchRange(connection, entry, slice, where, parameters);
+            // From the original CSV when no row of the page was edited; otherwise, in original order the page is exactly
+            // the rows between its first and last id that pass the filters: a range the zone maps narrow to a few row
+            // groups.
+            var indexed = FromRowIndex(connection, entry, slice);
+            rows = indexed is not null && indexed.Count == count
+                ? [.. slice.Select(id => indexed[id])]
+                : FetchRange(connection, entry, slice, where, parameters);
         }
         else
         {
@@ -342,12 +387,14 @@ public sealed class SessionTableStore
             {
                 // In batches: each scattered row pins a block of every column while the query runs, so one query for the
                 // whole window could pin most of a large table at once (out of memory at 1M rows, uncompressed).
-                var byId = new Dictionary<long, string[]>(length);
-                for (var batch = 0; batch < length; batch += FetchBatch)
+                var wanted = new ArraySegment<long>(ids, first, length);
+                var byId = FromRowIndex(connection, entry, wanted) ?? new Dictionary<long, string[]>(length);
+                var missing = byId.Count == length ? [] : wanted.Where(id => !byId.ContainsKey(id)).ToList();
+                for (var batch = 0; batch < missing.Count; batch += FetchBatch)
                 {
                     var sql = SelectRows(entry).Append(" WHERE __row_id IN (");
-                    for (var i = batch; i < Math.Min(length, batch + FetchBatch); i++)
-                        sql.Append(i == batch ? "" : ",").Append(ids[first + i].ToString(CultureInfo.InvariantCulture));
+                    for (var i = batch; i < Math.Min(missing.Count, batch + FetchBatch); i++)
+                        sql.Append(i == batch ? "" : ",").Append(missing[i].ToString(CultureInfo.InvariantCulture));
                     sql.Append(')');
                     foreach (var (id, values) in ReadRowsById(connection, entry, sql.ToString(), [])) byId[id] = values;
                 }
@@ -360,6 +407,27 @@ public sealed class SessionTableStore
             for (var i = from; i < to; i++) rows.Add(windowRows[i]);
         }
         return rows;
+    }
+
+    /// <summary>
+    /// The rows of <paramref name="ids"/> that can be read from the table's original CSV through its row-offset index:
+    /// those the import loaded (id below the indexed count) and no edit has touched since (set or deleted; undo does not
+    /// clear the mark, so such rows simply keep coming from the store). Null when the table has no usable index.
+    /// </summary>
+    private Dictionary<long, string[]>? FromRowIndex(DuckDBConnection connection, CatalogEntry entry, IReadOnlyCollection<long> ids)
+    {
+        if (entry.OriginalPath is null) return null;
+        var indexPath = RowIndexPath(entry.Physical);
+        if (CsvRowIndex.Rows(indexPath) is not { } indexed) return null;
+        var touched = new HashSet<long>();
+        if (entry.EditCount > 0 || entry.DataVersion > 0)
+        {
+            using var command = Command(connection, "SELECT row_id FROM __touched WHERE physical = ?", entry.Physical);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) touched.Add(reader.GetInt64(0));
+        }
+        var usable = ids.Where(id => id < indexed && !touched.Contains(id)).ToList();
+        return CsvRowIndex.TryRead(indexPath, entry.OriginalPath, indexed, entry.CsvDelimiter, entry.Columns.Length, usable);
     }
 
     /// <summary>Scattered rows fetched per query (see <see cref="FetchWindowed"/>).</summary>
@@ -538,6 +606,12 @@ public sealed class SessionTableStore
                         break;
                 }
             }
+            MarkTouched(connection, entry.Physical, batch.Ops.Select(op => op switch
+            {
+                SetCellOp set => set.RowId,
+                DeleteRowOp delete => delete.RowId,
+                _ => -1,
+            }).Where(id => id >= 0 && id < entry.NextRowId));
             Execute(connection, "UPDATE __tables SET next_row_id = ?, edit_count = edit_count + 1, data_version = data_version + 1 WHERE physical = ?",
                 nextId, entry.Physical);
             transaction.Commit();
@@ -961,6 +1035,18 @@ public sealed class SessionTableStore
                 reader.GetInt64(6), reader.GetInt32(7), reader.GetInt64(8), reader.GetString(10)[0]));
         }
         return list;
+    }
+
+    /// <summary>Records rows whose values may differ from the original CSV from now on (see <see cref="FromRowIndex"/>).</summary>
+    private static void MarkTouched(DuckDBConnection connection, string physical, IEnumerable<long> rowIds)
+    {
+        foreach (var chunk in rowIds.Distinct().Chunk(1000))
+        {
+            var sql = new StringBuilder("INSERT INTO __touched VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+                sql.Append(i == 0 ? "(?, " : ", (?, ").Append(chunk[i].ToString(CultureInfo.InvariantCulture)).Append(')');
+            Execute(connection, sql.ToString(), Enumerable.Repeat<object?>(physical, chunk.Length).ToArray());
+        }
     }
 
     private static DuckDBCommand Command(DuckDBConnection connection, string sql, params object?[] parameters)
