@@ -146,17 +146,6 @@ public sealed class SessionTableStore
         }
     }
 
-    /// <summary>
-    /// Loads the whole file with DuckDB's <c>read_csv</c> (header skipped, every column VARCHAR, strict RFC 4180, no type
-    /// sniffing) in one <c>INSERT … SELECT</c>. Row ids are the record numbers: <c>row_number() OVER ()</c> runs as a
-    /// streaming window, which DuckDB evaluates on a single thread in scan order (tests check the order on 200 000
-    /// rows). Empty fields come back as NULL and are stored as empty strings, as the appender does. Returns null (nothing
-    /// loaded: the statement is atomic) when DuckDB refuses the file.
-    /// The reader's buffer is <see cref="BulkLoadBufferBytes"/> instead of DuckDB's default (16 × the longest line, 32 MiB):
-    /// on the 70 MB, 305 000-row table of the end-to-end bench the load takes 1.65–1.72 s instead of 2.00–2.10 s and its
-    /// process peaks 27 MB lower (bench/README.md, session 9). Lines up to DuckDB's default longest line (2 MiB) load as
-    /// before; a longer one is refused as before and goes through the appender.
-    /// </summary>
     /// <summary>The row-offset index of a table's original CSV (<see cref="CsvRowIndex"/>), beside the database.</summary>
     private string RowIndexPath(string physical) => Path.Combine(Path.GetDirectoryName(_database.Path)!, physical + RowIndexExtension);
 
@@ -193,6 +182,17 @@ public sealed class SessionTableStore
     /// <summary>The CSV reader's buffer in a bulk load, and the longest line it accepts (DuckDB's default for the latter).</summary>
     internal const int BulkLoadBufferBytes = 2 * 1024 * 1024;
 
+    /// <summary>
+    /// Loads the whole file with DuckDB's <c>read_csv</c> (header skipped, every column VARCHAR, strict RFC 4180, no type
+    /// sniffing) in one <c>INSERT … SELECT</c>. Row ids are the record numbers: <c>row_number() OVER ()</c> runs as a
+    /// streaming window, which DuckDB evaluates on a single thread in scan order (tests check the order on 200 000
+    /// rows). Empty fields come back as NULL and are stored as empty strings, as the appender does. Returns null (nothing
+    /// loaded: the statement is atomic) when DuckDB refuses the file.
+    /// The reader's buffer is <see cref="BulkLoadBufferBytes"/> instead of DuckDB's default (16 × the longest line, 32 MiB):
+    /// on the 70 MB, 305 000-row table of the end-to-end bench the load takes 1.65–1.72 s instead of 2.00–2.10 s and its
+    /// process peaks 27 MB lower (bench/README.md, session 9). Lines up to DuckDB's default longest line (2 MiB) load as
+    /// before; a longer one is refused as before and goes through the appender.
+    /// </summary>
     private static long? TryBulkLoad(DuckDBConnection connection, string physical, string csvPath, int width, char delimiter)
     {
         var columns = string.Join(", ", Enumerable.Range(0, width).Select(i => $"'c{i.ToString(CultureInfo.InvariantCulture)}': 'VARCHAR'"));
@@ -369,10 +369,11 @@ public sealed class SessionTableStore
     }
 
     /// <summary>
-    /// Rows of a sorted view. Their ids are scattered: DuckDB fetches them one by one through the row-id index (the
-    /// cost grows with the row count, roughly 0.5–1 ms per 20-column row on the 2-core test machine). Rows are fetched
-    /// by windows of <see cref="RowWindowCache.WindowSize"/> positions of the view and the windows cached: scrolling a
-    /// sorted grid pays for one fetch every 2.5 pages of 100, and going back to a page costs nothing.
+    /// Rows of a sorted view. Their ids are scattered: unedited rows are read from the original CSV through its row-offset
+    /// index (ADR 0505: two positioned reads per row); DuckDB fetches scattered rows by scanning (its cost grows with the table:
+    /// 44–55 ms per 250 rows of 35 columns at 305 000 rows, 440 ms at 1.2 M), so only edited and added rows go there.
+    /// Rows are fetched by windows of <see cref="RowWindowCache.WindowSize"/> positions of the view and the windows
+    /// cached: scrolling a sorted grid pays for one fetch every 2.5 pages of 100, and going back to a page costs nothing.
     /// </summary>
     private List<string[]> FetchWindowed(DuckDBConnection connection, CatalogEntry entry, string viewKey, long[] ids, int start, int count)
     {
@@ -385,8 +386,9 @@ public sealed class SessionTableStore
             var length = Math.Min(size, ids.Length - first);
             if (!_factory.Windows.TryGet(windowKey, out var windowRows))
             {
-                // In batches: each scattered row pins a block of every column while the query runs, so one query for the
-                // whole window could pin most of a large table at once (out of memory at 1M rows, uncompressed).
+                // Rows no edit touched come from the original CSV (ADR 0505). The rest from DuckDB, in batches: each
+                // scattered row pins a block of every column while the query runs, so one query for the whole window
+                // could pin most of a large table at once (out of memory at 1M rows, uncompressed).
                 var wanted = new ArraySegment<long>(ids, first, length);
                 var byId = FromRowIndex(connection, entry, wanted) ?? new Dictionary<long, string[]>(length);
                 var missing = byId.Count == length ? [] : wanted.Where(id => !byId.ContainsKey(id)).ToList();
