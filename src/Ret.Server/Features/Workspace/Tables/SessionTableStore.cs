@@ -369,9 +369,10 @@ public sealed class SessionTableStore
     }
 
     /// <summary>
-    /// Rows of a sorted view. Their ids are scattered: unedited rows are read from the original CSV through its row-offset
-    /// index (ADR 0505: two positioned reads per row); DuckDB fetches scattered rows by scanning (its cost grows with the table:
-    /// 44–55 ms per 250 rows of 35 columns at 305 000 rows, 440 ms at 1.2 M), so only edited and added rows go there.
+    /// Rows of a sorted view. Their ids are scattered: unedited rows are read from the original CSV through its
+    /// row-offset index (ADR 0505: two positioned reads per row); DuckDB fetches scattered rows by scanning (its cost
+    /// grows with the table: 44–55 ms per 250 rows of 35 columns at 305 000 rows, 440 ms at 1.2 M), so only edited and
+    /// added rows go there.
     /// Rows are fetched by windows of <see cref="RowWindowCache.WindowSize"/> positions of the view and the windows
     /// cached: scrolling a sorted grid pays for one fetch every 2.5 pages of 100, and going back to a page costs nothing.
     /// </summary>
