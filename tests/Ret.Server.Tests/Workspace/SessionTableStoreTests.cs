@@ -112,6 +112,10 @@ public sealed class SessionTableStoreTests : TableStoreTestBase
         Assert.DoesNotContain(after, r => r[0] == "k0020");
         Assert.Equal(["k0005x", "new"], after[7]);
         Assert.Equal(500, after.Count);
+        var plain = (await Page("T", 0, 1000)).Rows; // original order: edited rows on the page come from the store
+        Assert.Equal(["k0010", "changed"], plain[10]);
+        Assert.Equal(["k0021", "v21"], plain[20]);
+        Assert.Equal(["k0005x", "new"], plain[^1]);
 
         foreach (var edit in new[] { inserted, deleted, set })
         {

@@ -305,7 +305,7 @@ public sealed class SessionTableStore
             // From the original CSV when no row of the page was edited; otherwise, in original order the page is exactly
             // the rows between its first and last id that pass the filters: a range the zone maps narrow to a few row
             // groups.
-            var indexed = FromRowIndex(connection, entry, slice);
+            var indexed = FromRowIndex(connection, entry, slice, all: true);
             rows = indexed is not null && indexed.Count == count
                 ? [.. slice.Select(id => indexed[id])]
                 : FetchRange(connection, entry, slice, where, parameters);
@@ -415,9 +415,11 @@ public sealed class SessionTableStore
     /// <summary>
     /// The rows of <paramref name="ids"/> that can be read from the table's original CSV through its row-offset index:
     /// those the import loaded (id below the indexed count) and no edit has touched since (set or deleted; undo does not
-    /// clear the mark, so such rows simply keep coming from the store). Null when the table has no usable index.
+    /// clear the mark, so such rows simply keep coming from the store). Null when the table has no usable index, or
+    /// with <paramref name="all"/> when some of the rows cannot come from it (nothing is read then).
     /// </summary>
-    private Dictionary<long, string[]>? FromRowIndex(DuckDBConnection connection, CatalogEntry entry, IReadOnlyCollection<long> ids)
+    private Dictionary<long, string[]>? FromRowIndex(DuckDBConnection connection, CatalogEntry entry, IReadOnlyCollection<long> ids,
+        bool all = false)
     {
         if (entry.OriginalPath is null) return null;
         var indexPath = RowIndexPath(entry.Physical);
@@ -430,6 +432,7 @@ public sealed class SessionTableStore
             while (reader.Read()) touched.Add(reader.GetInt64(0));
         }
         var usable = ids.Where(id => id < indexed && !touched.Contains(id)).ToList();
+        if (all && usable.Count != ids.Count) return null;
         return CsvRowIndex.TryRead(indexPath, entry.OriginalPath, indexed, entry.CsvDelimiter, entry.Columns.Length, usable);
     }
 
