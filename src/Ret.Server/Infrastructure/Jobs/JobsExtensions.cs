@@ -38,6 +38,11 @@ public static class JobsExtensions
                     QueuePollInterval = poll,
                     InvisibilityTimeout = TimeSpan.FromSeconds(jobs.OrphanTimeoutSeconds),
                     UseSlidingInvisibilityTimeout = true,
+                    // A node killed while it holds a lock (a job's state lock is held from before the state is committed
+                    // until after) leaves the lock row behind; Hangfire.PostgreSql reclaims it only after this, 10
+                    // minutes by default, so the job it re-queues could not leave "Processing" until then. Locks here
+                    // are held for one state change or one maintenance run, far below the orphan timeout.
+                    DistributedLockTimeout = TimeSpan.FromSeconds(jobs.OrphanTimeoutSeconds),
                     PrepareSchemaIfNecessary = true,
                 };
                 return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(connection, pgOptions), pgOptions);

@@ -37,7 +37,8 @@ public sealed class JobsOptions
     public int InvisibilityTimeoutMinutes { get; set; } = 120;
 
     /// <summary>PostgreSQL storage: a running job keeps its claim alive with heartbeats (sliding invisibility);
-    /// if its worker node dies, another node takes the job over this long after the last heartbeat.</summary>
+    /// if its worker node dies, another node takes the job over this long after the last heartbeat. A lock the dead
+    /// node held (such as the job's state lock) is reclaimed after the same time.</summary>
     [Range(10, 24 * 60 * 60)]
     public int OrphanTimeoutSeconds { get; set; } = 300;
 
