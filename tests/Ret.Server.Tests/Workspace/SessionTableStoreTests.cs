@@ -126,6 +126,34 @@ public sealed class SessionTableStoreTests : TableStoreTestBase
     }
 
     [Fact]
+    public async Task A_row_comes_from_the_row_index_again_once_every_edit_of_it_is_undone()
+    {
+        var rows = Enumerable.Range(0, 200).Select(i => new[] { $"k{i:D4}", $"v{i}" }).ToList();
+        await Import("T", ["key", "value"], rows);
+        var first = await Apply("T", new SetCellOp(10, "value", "one"), new SetCellOp(10, "key", "k0010b"), new DeleteRowOp(30));
+        var second = await Apply("T", new SetCellOp(10, "value", "two"), new SetCellOp(40, "value", "forty"));
+        Assert.Equal([10L, 30L, 40L], Store.TouchedRows("T"));
+
+        Assert.True((await Store.UndoAsync(second.Entries)).Succeeded);
+        // Row 10 still carries the first edit: it must not be read from the CSV (which says k0010 / v10).
+        Assert.Equal([10L, 30L], Store.TouchedRows("T"));
+        var plain = (await Page("T", 0, 1000)).Rows;
+        Assert.Equal(["k0010b", "one"], plain[10]);
+        Assert.Equal(["k0040", "v40"], plain[39]); // row 30 is still deleted
+        Assert.Equal(["k0010b", "one"], (await Page("T", 10, 1, sort: "key")).Rows[0]);
+
+        Assert.True((await Store.UndoAsync(first.Entries)).Succeeded);
+        Assert.Empty(Store.TouchedRows("T"));
+        Assert.Equal(rows, (await Page("T", 0, 1000)).Rows);
+        Assert.Equal(rows, (await Page("T", 0, 1000, sort: "key")).Rows);
+
+        // A later edit marks the row again.
+        await Apply("T", new SetCellOp(10, "value", "three"));
+        Assert.Equal([10L], Store.TouchedRows("T"));
+        Assert.Equal(["k0010", "three"], (await Page("T", 0, 1000, sort: "key")).Rows[10]);
+    }
+
+    [Fact]
     public async Task Tables_survive_closing_every_connection()
     {
         await Import("T", _header, _tricky);

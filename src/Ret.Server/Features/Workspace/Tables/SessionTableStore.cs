@@ -643,9 +643,10 @@ public sealed class SessionTableStore
             using var connection = _factory.Connect(_database);
             using var transaction = connection.BeginTransaction();
             var touched = new HashSet<string>(StringComparer.Ordinal);
+            var restoredRows = new HashSet<(string Physical, long RowId)>();
             for (var i = entries.Count - 1; i >= 0; i--)
             {
-                var problem = Invert(connection, entries[i], touched);
+                var problem = Invert(connection, entries[i], touched, restoredRows);
                 if (problem is not null)
                 {
                     transaction.Rollback();
@@ -654,6 +655,11 @@ public sealed class SessionTableStore
             }
             foreach (var physical in touched)
                 Execute(connection, "UPDATE __tables SET edit_count = edit_count - 1, data_version = data_version + 1 WHERE physical = ?", physical);
+            // The edit marked each row it set or deleted once (MarkTouched); undo takes that one mark back. A row with no
+            // mark left holds its original values again and is read from the row index once more.
+            foreach (var (physical, rowId) in restoredRows)
+                Execute(connection, "DELETE FROM __touched WHERE rowid IN (SELECT rowid FROM __touched WHERE physical = ? AND row_id = ? LIMIT 1)",
+                    physical, rowId);
             transaction.Commit();
             return TableResult<Guid>.Ok(editId);
         }
@@ -663,7 +669,8 @@ public sealed class SessionTableStore
         }
     }
 
-    private static string? Invert(DuckDBConnection connection, PatchEntry patch, HashSet<string> touched)
+    private static string? Invert(DuckDBConnection connection, PatchEntry patch, HashSet<string> touched,
+        HashSet<(string Physical, long RowId)> restoredRows)
     {
         if (patch.Op == PatchEntry.DeleteTable)
         {
@@ -693,6 +700,7 @@ public sealed class SessionTableStore
                 if (!string.Equals(row[column], patch.NewValue ?? string.Empty, StringComparison.Ordinal))
                     return $"Row {rowId}, column '{patch.Column}' was changed again; undo the later edits first.";
                 Execute(connection, $"UPDATE {table} SET {SqlIdentifier.Column(column)} = ? WHERE __row_id = ?", patch.OldValue ?? string.Empty, rowId);
+                restoredRows.Add((entry.Physical, rowId));
                 break;
             case PatchEntry.InsertRow:
                 if (patch.RowId is not { } inserted || LoadRows(connection, entry, [inserted]).Count == 0) return $"The inserted row {patch.RowId} no longer exists.";
@@ -714,6 +722,7 @@ public sealed class SessionTableStore
                 var restored = new string[entry.Columns.Length];
                 for (var i = 0; i < restored.Length; i++) restored[i] = values.GetValueOrDefault(entry.Columns[i]) ?? string.Empty;
                 InsertRow(connection, entry, deletedRow, restored);
+                restoredRows.Add((entry.Physical, deletedRow));
                 break;
             default:
                 return $"Unknown operation '{patch.Op}'.";
@@ -1043,7 +1052,21 @@ public sealed class SessionTableStore
         return list;
     }
 
-    /// <summary>Records rows whose values may differ from the original CSV from now on (see <see cref="FromRowIndex"/>).</summary>
+    /// <summary>The rows of <paramref name="table"/> that are read from the database rather than the row index because an
+    /// edit still in effect set or deleted them (diagnostics and tests).</summary>
+    internal IReadOnlyList<long> TouchedRows(string table)
+    {
+        using var connection = _factory.Connect(_database);
+        var entry = LoadLive(connection, table) ?? throw new ArgumentException($"There is no table '{table}'.", nameof(table));
+        using var command = Command(connection, "SELECT DISTINCT row_id FROM __touched WHERE physical = ? ORDER BY row_id", entry.Physical);
+        using var reader = command.ExecuteReader();
+        var rows = new List<long>();
+        while (reader.Read()) rows.Add(reader.GetInt64(0));
+        return rows;
+    }
+
+    /// <summary>Records rows whose values may differ from the original CSV from now on (see <see cref="FromRowIndex"/>).
+    /// Once per edit and row: <see cref="UndoAsync"/> takes one mark back per row it restores.</summary>
     private static void MarkTouched(DuckDBConnection connection, string physical, IEnumerable<long> rowIds)
     {
         foreach (var chunk in rowIds.Distinct().Chunk(1000))
