@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createUser, launchBrowser, newPage, screenshot, signInUi, uniqueName } from './support.mjs'
-import { nestedExport } from './fixtures.mjs'
+import { flatExport, nestedExport } from './fixtures.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PEER_DIR = process.env.RET_E2E_PEER_DIR ?? join(here, '..', '..', '..', 'shared', 'data', 'peer-examples')
@@ -196,6 +196,60 @@ test('history lists the session; rename inline and reopen', { timeout: 2 * 60_00
     await table.getByRole('button', { name: `Open ${renamed}` }).click()
     await page.waitForURL((url) => url.pathname === sessionPath)
     await page.getByRole('heading', { level: 1, name: renamed }).waitFor()
+  })
+})
+
+test('a table of more than a million rows scrolls to its last row', { timeout: 5 * 60_000 }, async () => {
+  // 1.1 M rows × 32 px is taller than Chromium lets an element be (33 554 432 px): without the scaled scroll the last
+  // ~50 k rows could not be reached (Firefox's cap, ~17.9 M px, cut a 1 M-row table in half).
+  const flat = flatExport()
+  const file = join(work, flat.name)
+  writeFileSync(file, flat.buffer)
+  await withPage(async (page) => {
+    await signInUi(page, account.username, account.password)
+    await page.goto('/app')
+    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
+    const previous = page.url()
+    await page.getByRole('button', { name: 'New session' }).first().click()
+    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+    await page.getByTestId('file-input').setInputFiles(file)
+    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+    await page.getByRole('button', { name: 'Convert' }).click()
+    await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
+    const row = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'FLAT_ROWS' }).first()
+    await row.waitFor({ timeout: LONG })
+    assert.match(await row.innerText(), /1,100,000/)
+    await page.getByRole('button', { name: /^Preview / }).first().click()
+    const grid = page.getByTestId('preview-grid')
+    await grid.locator('[data-cell="0:0"]').filter({ hasText: /^0$/ }).waitFor({ timeout: LONG })
+    assert.equal(await grid.getAttribute('aria-rowcount'), String(flat.rows + 2))
+    const idCol = await columnIndex(page, 'id')
+    const nameCol = await columnIndex(page, 'name')
+
+    // End on the focused grid scrolls to the bottom, as far as the browser lets it: the last row must be there.
+    const scroller = grid.locator('.grid__scroll')
+    await scroller.focus()
+    await page.keyboard.press('End')
+    const last = flat.rows - 1
+    await grid.locator(`[data-cell="${last}:${nameCol}"]`).filter({ hasText: `Name ${last}` }).waitFor({ timeout: LONG })
+    assert.equal((await grid.locator(`[data-cell="${last}:${idCol}"]`).innerText()).trim(), String(last))
+    const bottom = await scroller.evaluate((el) => ({ gap: el.scrollHeight - el.clientHeight - el.scrollTop, height: el.scrollHeight }))
+    assert.ok(bottom.gap <= 1, `scrolled to the end (${bottom.gap}px left)`)
+    assert.ok(bottom.height < 17_000_000, `the body stays under every browser's cap (${bottom.height}px)`)
+    // the row number column agrees with the data (row n shows record n − 1)
+    const numbers = await grid.locator('.grid__body [role=rowheader]').allInnerTexts()
+    assert.equal(numbers.map((n) => Number(n.trim())).at(-1), flat.rows)
+    await screenshot(page, 'ws-14-million-rows-end')
+
+    // halfway down the scroll bar is halfway through the table, with the right records
+    await scroller.evaluate((el) => { el.scrollTop = (el.scrollHeight - el.clientHeight) / 2 })
+    const middle = grid.locator('.grid__body [role=row]').filter({ hasText: /Name 5\d{5}/ }).first()
+    await middle.waitFor({ timeout: LONG })
+    const cells = await middle.locator('[role=gridcell]').allInnerTexts()
+    const number = Number((await middle.locator('[role=rowheader]').innerText()).trim())
+    assert.ok(Math.abs(number - flat.rows / 2) < 1000, `row ${number} near the middle`)
+    assert.equal(cells[idCol].trim(), String(number - 1))
+    assert.equal(cells[nameCol].trim(), `Name ${number - 1}`)
   })
 })
 

@@ -159,3 +159,12 @@ export function nestedExport({ termsPerFile = 30, accounts = 12 } = {}) {
     },
   }
 }
+
+/** A flat export of `rows` records (`<row><id>i</id><name>Name i</name></row>`, i from 0) in one XML file: a table
+ * taller than browsers let an element be when every row is laid out (issue 5: "scrolls through a 1M-row table"). */
+export function flatExport(rows = 1_100_000) {
+  const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<rows>\n']
+  for (let i = 0; i < rows; i++) parts.push(`<row><id>${i}</id><name>Name ${i}</name></row>\n`)
+  parts.push('</rows>\n')
+  return { name: 'Export_flat_rows.zip', buffer: zip([{ name: 'FLAT_ROWS.xml', data: parts.join('') }]), rows }
+}
