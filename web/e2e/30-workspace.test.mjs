@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createUser, launchBrowser, newPage, screenshot, signInUi, uniqueName } from './support.mjs'
-import { flatExport, nestedExport } from './fixtures.mjs'
+import { flatExport, largeNestedExport, nestedExport } from './fixtures.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PEER_DIR = process.env.RET_E2E_PEER_DIR ?? join(here, '..', '..', '..', 'shared', 'data', 'peer-examples')
@@ -196,6 +196,78 @@ test('history lists the session; rename inline and reopen', { timeout: 2 * 60_00
     await table.getByRole('button', { name: `Open ${renamed}` }).click()
     await page.waitForURL((url) => url.pathname === sessionPath)
     await page.getByRole('heading', { level: 1, name: renamed }).waitFor()
+  })
+})
+
+test('the whole journey on a generated 200 MB nested export', { timeout: 8 * 60_000 }, async () => {
+  // Issue 5's "done when": upload (tus) → scan → convert → preview → edit → download → undo on a 200 MB export.
+  const large = largeNestedExport()
+  assert.ok(large.xmlBytes >= 199_000_000, `${large.xmlBytes} bytes of XML`)
+  const file = join(work, large.name)
+  writeFileSync(file, large.buffer)
+  const rows = large.expected.termRows
+  await withPage(async (page) => {
+    await signInUi(page, account.username, account.password)
+    await page.goto('/app')
+    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
+    const previous = page.url()
+    await page.getByRole('button', { name: 'New session' }).first().click()
+    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+
+    await page.getByTestId('file-input').setInputFiles(file)
+    await page.locator('.upload-item[data-state=done]').waitFor({ timeout: LONG })
+    const groups = page.getByTestId('group-table')
+    await groups.waitFor({ timeout: LONG })
+    for (const g of large.expected.groups) await groups.getByRole('checkbox', { name: `Convert ${g}` }).waitFor({ timeout: LONG })
+    const size = /SIZE\s*([\d.]+)\s*MB/i.exec(await page.getByTestId('scan-summary').innerText())
+    assert.ok(size && Number(size[1]) >= 190, `the scan counts ~200 MB (${size?.[0]})`) // 205.5 MB = 196 MiB
+    await screenshot(page, 'ws-large-01-scanned')
+
+    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).click()
+    const progress = page.locator('[data-testid=job-progress][data-kind=convert][data-state=succeeded]')
+    await progress.waitFor({ timeout: 4 * 60_000 })
+    assert.equal(await progress.getByRole('progressbar', { name: 'Conversion progress' }).getAttribute('aria-valuenow'), '100')
+    const termRow = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'AR_PAYMENT_TERM' }).first()
+    await termRow.waitFor({ timeout: LONG })
+    assert.match(await termRow.innerText(), new RegExp(rows.toLocaleString('en-US')), 'every record is a row')
+    const tableName = (await termRow.locator('td').first().innerText()).split('\n')[0].trim()
+    await screenshot(page, 'ws-large-02-converted')
+
+    // preview, scroll to the last record and edit it
+    await page.getByRole('button', { name: `Preview ${tableName}` }).click()
+    const grid = page.getByTestId('preview-grid')
+    await grid.locator('[data-cell="0:0"]').waitFor({ timeout: LONG })
+    const nameCol = await columnIndex(page, 'NAME')
+    const idCol = await columnIndex(page, 'TERM_ID')
+    await page.getByRole('button', { name: 'Edit mode' }).click()
+    await grid.locator('.grid__scroll').focus()
+    await page.keyboard.press('End')
+    const last = rows - 1
+    const cell = grid.locator(`[data-cell="${last}:${nameCol}"]`)
+    await cell.waitFor({ timeout: LONG })
+    const lastId = (await grid.locator(`[data-cell="${last}:${idCol}"]`).innerText()).trim()
+    assert.equal(lastId, String(31 * 1_000_000 + rows / 32), 'the last record of the last file')
+    const original = (await cell.innerText()).trim()
+    await cell.dblclick()
+    const editor = grid.getByRole('textbox', { name: /^Edit NAME/ })
+    await editor.fill(EDITED)
+    await editor.press('Enter')
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page.getByText(/Saved 1 change/).waitFor({ timeout: LONG })
+    await grid.locator(`[data-cell="${last}:${nameCol}"]`).filter({ hasText: EDITED }).waitFor()
+    await screenshot(page, 'ws-large-03-edited')
+
+    // the modified table downloads with the edit in its last line and every record
+    const modified = await downloadText(page, `Download ${tableName} as CSV`)
+    const lines = modified.text.split(/\r?\n/).filter((l) => l.length > 0)
+    assert.equal(lines.length, rows + 1, 'header + every record')
+    assert.ok(lines.at(-1).startsWith(`${lastId},`) && lines.at(-1).includes(EDITED), `last line: ${lines.at(-1)}`)
+
+    await page.getByRole('button', { name: 'Undo last edit' }).click()
+    await confirm(page, 'Undo')
+    await page.getByText('The last edit was undone.').waitFor({ timeout: LONG })
+    await grid.locator(`[data-cell="${last}:${nameCol}"]`).filter({ hasText: original }).waitFor({ timeout: LONG })
+    await screenshot(page, 'ws-large-04-undone')
   })
 })
 

@@ -114,10 +114,10 @@ export function unzip(buf) {
 
 const TERMS = ['Net 30', 'Net 60', 'Due on receipt', '2/10 Net 30', 'End of month', 'Net 15', 'Net 45', 'Cash in advance']
 
-function paymentTermsXml(batch, count) {
+function paymentTermsXml(batch, count, stride = 1000) {
   const records = []
   for (let i = 0; i < count; i++) {
-    const id = batch * 1000 + i + 1
+    const id = batch * stride + i + 1
     records.push(
       `  <AR_PAYMENT_TERM>\n    <TERM_ID>${id}</TERM_ID>\n    <NAME>${TERMS[(id * 7) % TERMS.length]}</NAME>\n` +
         `    <DUE_DAYS>${(id % 6) * 15}</DUE_DAYS>\n    <ACTIVE>${id % 5 === 0 ? 'N' : 'Y'}</ACTIVE>\n  </AR_PAYMENT_TERM>`,
@@ -132,6 +132,33 @@ function accountsXml(count) {
     records.push(`  <GL_ACCOUNT>\n    <ACCOUNT_NO>${4000 + i}</ACCOUNT_NO>\n    <TITLE>Account &amp; ledger ${i + 1}</TITLE>\n    <TYPE>${i % 2 ? 'Expense' : 'Revenue'}</TYPE>\n  </GL_ACCOUNT>`)
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<GL_ACCOUNTS>\n${records.join('\n')}\n</GL_ACCOUNTS>\n`
+}
+
+/** A 200 MB nested export (issue 5's "generated 200 MB export", deterministic): `batches` batch ZIPs inside the
+ * export ZIP, each with `filesPerBatch` XML files of payment terms (~170 bytes a record), plus the small account
+ * group. Term ids are unique: batch b, file f, record i → (b × filesPerBatch + f) × 1 000 000 + i + 1. */
+export function largeNestedExport({ batches = 8, filesPerBatch = 4, bytes = 200_000_000 } = {}) {
+  const files = batches * filesPerBatch
+  const recordBytes = paymentTermsXml(files - 1, 1000, 1_000_000).length / 1000
+  const perFile = Math.ceil(bytes / files / recordBytes)
+  const entries = []
+  let xmlBytes = 0
+  for (let b = 0; b < batches; b++) {
+    const files = []
+    for (let f = 0; f < filesPerBatch; f++) {
+      const xml = Buffer.from(paymentTermsXml(b * filesPerBatch + f, perFile, 1_000_000), 'utf8')
+      xmlBytes += xml.length
+      files.push({ name: `AR_PAYMENT_TERM_${b + 1}_${f + 1}.xml`, data: xml })
+    }
+    entries.push({ name: `AR_PAYMENT_TERM/${b + 1}_BATCH.zip`, data: zip(files), method: 'store' })
+  }
+  entries.push({ name: 'GL_ACCOUNT.zip', data: zip([{ name: 'GL_ACCOUNT_1.xml', data: accountsXml(12) }]), method: 'store' })
+  return {
+    name: 'Export_20240201_large.zip',
+    buffer: zip(entries),
+    xmlBytes,
+    expected: { groups: ['AR_PAYMENT_TERM', 'GL_ACCOUNT'], termRows: perFile * batches * filesPerBatch },
+  }
 }
 
 /** The generated nested export (deterministic): { name, buffer, expected } */
