@@ -297,12 +297,32 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     assert.equal(await grid.getAttribute('aria-rowcount'), String(flat.rows + 2))
     const idCol = await columnIndex(page, 'id')
     const nameCol = await columnIndex(page, 'name')
+    const last = flat.rows - 1
+
+    // the grid keys: Ctrl+End / Ctrl+Home jump to the last / first cell (focus waits for the far rows to load),
+    // PageDown moves a screen of rows, End / Home the ends of the row
+    const focused = () => page.evaluate(() => ({ cell: document.activeElement?.getAttribute('data-cell'), text: document.activeElement?.textContent?.trim() }))
+    // (only the first block of rows is loaded yet: the focus must wait for the last rows to arrive)
+    await grid.locator('[data-cell="2:0"]').click()
+    assert.match((await focused()).cell ?? '', /^\d+:0$/, 'a click focuses the cell')
+    await page.keyboard.press('Control+End')
+    await page.waitForFunction((cell) => document.activeElement?.getAttribute('data-cell') === cell, `${last}:${Math.max(idCol, nameCol)}`)
+    assert.equal((await focused()).text, nameCol > idCol ? `Name ${last}` : String(last))
+    await page.keyboard.press('Control+Home')
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-cell') === '0:0')
+    await page.keyboard.press('PageDown')
+    await page.waitForFunction(() => /^[1-9]\d*:0$/.test(document.activeElement?.getAttribute('data-cell') ?? ''))
+    const paged = await focused()
+    const pagedRow = Number(paged.cell.split(':')[0])
+    assert.ok(pagedRow >= 5 && pagedRow <= 20, `PageDown moved one screen (to row ${pagedRow})`)
+    assert.equal(paged.text, idCol === 0 ? String(pagedRow) : `Name ${pagedRow}`)
+    await page.keyboard.press('End')
+    await page.waitForFunction((cell) => document.activeElement?.getAttribute('data-cell') === cell, `${pagedRow}:1`)
 
     // End on the focused grid scrolls to the bottom, as far as the browser lets it: the last row must be there.
     const scroller = grid.locator('.grid__scroll')
     await scroller.focus()
     await page.keyboard.press('End')
-    const last = flat.rows - 1
     await grid.locator(`[data-cell="${last}:${nameCol}"]`).filter({ hasText: `Name ${last}` }).waitFor({ timeout: LONG })
     assert.equal((await grid.locator(`[data-cell="${last}:${idCol}"]`).innerText()).trim(), String(last))
     const bottom = await scroller.evaluate((el) => ({ gap: el.scrollHeight - el.clientHeight - el.scrollTop, height: el.scrollHeight }))
@@ -322,6 +342,7 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     assert.ok(Math.abs(number - flat.rows / 2) < 1000, `row ${number} near the middle`)
     assert.equal(cells[idCol].trim(), String(number - 1))
     assert.equal(cells[nameCol].trim(), `Name ${number - 1}`)
+
   })
 })
 

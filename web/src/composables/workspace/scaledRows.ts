@@ -137,5 +137,8 @@ export function useScaledRows(options: {
     scrollTop.value = 0
   }
 
-  return { rows, height, scrollToIndex, scrollToTop }
+  /** Whole rows that fit in the viewport (PageUp / PageDown move by this many). */
+  const pageRows = computed(() => Math.max(1, Math.floor(viewport.value / options.rowHeight)))
+
+  return { rows, height, pageRows, scrollToIndex, scrollToTop }
 }
