@@ -57,6 +57,17 @@ async function downloadText(page, buttonName) {
   return { name: download.suggestedFilename(), text: readFileSync(file, 'utf8') }
 }
 
+/** Signs in and opens a new, empty session. /app opens this user's most recent session first: wait for it, so the
+ * new one is not confused with it. */
+async function openNewSession(page) {
+  await signInUi(page, account.username, account.password)
+  await page.goto('/app')
+  await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
+  const previous = page.url()
+  await page.getByRole('button', { name: 'New session' }).first().click()
+  await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+}
+
 async function confirm(page, label) {
   const dialog = page.getByTestId('confirm-dialog')
   await dialog.waitFor()
@@ -207,12 +218,7 @@ test('the whole journey on a generated 200 MB nested export', { timeout: 8 * 60_
   writeFileSync(file, large.buffer)
   const rows = large.expected.termRows
   await withPage(async (page) => {
-    await signInUi(page, account.username, account.password)
-    await page.goto('/app')
-    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
-    const previous = page.url()
-    await page.getByRole('button', { name: 'New session' }).first().click()
-    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+    await openNewSession(page)
 
     await page.getByTestId('file-input').setInputFiles(file)
     await page.locator('.upload-item[data-state=done]').waitFor({ timeout: LONG })
@@ -278,12 +284,7 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
   const file = join(work, flat.name)
   writeFileSync(file, flat.buffer)
   await withPage(async (page) => {
-    await signInUi(page, account.username, account.password)
-    await page.goto('/app')
-    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
-    const previous = page.url()
-    await page.getByRole('button', { name: 'New session' }).first().click()
-    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+    await openNewSession(page)
     await page.getByTestId('file-input').setInputFiles(file)
     await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
     await page.getByRole('button', { name: 'Convert' }).click()
@@ -351,13 +352,7 @@ test('peer example exports convert end to end', { timeout: 5 * 60_000 }, async (
   const zips = readdirSync(PEER_DIR).filter((f) => f.toLowerCase().endsWith('.zip')).map((f) => join(PEER_DIR, f))
   if (!zips.length) return t.skip(`no ZIP files in ${PEER_DIR}`)
   await withPage(async (page) => {
-    await signInUi(page, account.username, account.password)
-    await page.goto('/app')
-    // /app opens this user's most recent session first: wait for it, so the new one is not confused with it
-    await Promise.race([page.waitForURL(/\/app\/sessions\/[\w-]+$/), page.getByTestId('workspace-empty').waitFor()])
-    const previous = page.url()
-    await page.getByRole('button', { name: 'New session' }).first().click()
-    await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
+    await openNewSession(page)
     await page.getByTestId('upload-zone').and(page.locator(':enabled')).waitFor({ timeout: LONG })
     await page.getByTestId('file-input').setInputFiles(zips)
     await page.locator('.upload-item[data-state=done]').nth(zips.length - 1).waitFor({ timeout: LONG })
