@@ -414,9 +414,9 @@ public sealed class SessionTableStore
 
     /// <summary>
     /// The rows of <paramref name="ids"/> that can be read from the table's original CSV through its row-offset index:
-    /// those the import loaded (id below the indexed count) and no edit has touched since (set or deleted; undo does not
-    /// clear the mark, so such rows simply keep coming from the store). Null when the table has no usable index, or
-    /// with <paramref name="all"/> when some of the rows cannot come from it (nothing is read then).
+    /// those the import loaded (id below the indexed count) and that an edit still in effect has not set or deleted
+    /// (<see cref="MarkTouched"/>; undo takes the marks back). Null when the table has no usable index, or with
+    /// <paramref name="all"/> when some of the rows cannot come from it (nothing is read then).
     /// </summary>
     private Dictionary<long, string[]>? FromRowIndex(DuckDBConnection connection, CatalogEntry entry, IReadOnlyCollection<long> ids,
         bool all = false)
@@ -424,14 +424,21 @@ public sealed class SessionTableStore
         if (entry.OriginalPath is null) return null;
         var indexPath = RowIndexPath(entry.Physical);
         if (CsvRowIndex.Rows(indexPath) is not { } indexed) return null;
-        var touched = new HashSet<long>();
-        if (entry.EditCount > 0 || entry.DataVersion > 0)
+        var usable = ids.Where(id => id < indexed).ToList();
+        if (usable.Count > 0 && (entry.EditCount > 0 || entry.DataVersion > 0))
         {
-            using var command = Command(connection, "SELECT row_id FROM __touched WHERE physical = ?", entry.Physical);
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) touched.Add(reader.GetInt64(0));
+            // Only the marks of the rows asked for: a page costs the same however many rows were edited elsewhere.
+            var touched = new HashSet<long>();
+            foreach (var chunk in usable.Chunk(1000))
+            {
+                var sql = new StringBuilder("SELECT row_id FROM __touched WHERE physical = ? AND row_id IN (")
+                    .AppendJoin(',', chunk.Select(id => id.ToString(CultureInfo.InvariantCulture))).Append(')');
+                using var command = Command(connection, sql.ToString(), entry.Physical);
+                using var reader = command.ExecuteReader();
+                while (reader.Read()) touched.Add(reader.GetInt64(0));
+            }
+            if (touched.Count > 0) usable.RemoveAll(touched.Contains);
         }
-        var usable = ids.Where(id => id < indexed && !touched.Contains(id)).ToList();
         if (all && usable.Count != ids.Count) return null;
         return CsvRowIndex.TryRead(indexPath, entry.OriginalPath, indexed, entry.CsvDelimiter, entry.Columns.Length, usable);
     }
