@@ -70,6 +70,83 @@ public class CsvOutputTests
         Assert.Equal("v\r\n'\t=cmd\r\n\"'=a,b\"\r\n", text);
     }
 
+    /// <summary>Formula cells plain, quoted, after a tab and inside a 300 KB cell, spread over 20 000 rows so they fall
+    /// on both sides of the writer's buffer boundaries, in wide and relational layouts (several tables written at once).</summary>
+    private static string TapDocument()
+    {
+        var xml = new StringBuilder("<r>");
+        for (var i = 0; i < 20_000; i++)
+        {
+            var big = i == 10_000 ? new string('x', 150_000) + "\"" + new string('y', 150_000) : "";
+            xml.Append($"<i><a>v{i}{new string('p', i % 97)}</a><b>=x{i}</b><c>=a,b{i}{big}</c><d>-{i}</d><d>+cmd {i}</d>");
+            xml.Append(i % 3 == 0 ? $"<e><![CDATA[\t=t{i}]]></e>" : "").Append("<g><h>@h</h></g><g><h>plain</h></g></i>");
+        }
+        return xml.Append("</r>").ToString();
+    }
+
+    /// <summary>Records what a tap is given, file by file.</summary>
+    private sealed class RecordingTap(bool neutralise, bool bom) : Ret.Conversion.Output.ITableFileTap
+    {
+        public System.Collections.Concurrent.ConcurrentDictionary<string, Copy> Copies { get; } = new();
+
+        public Ret.Conversion.Output.ITableFileCopy Open(string fileName) => Copies[fileName] = new Copy(neutralise, bom);
+
+        public sealed class Copy(bool neutralise, bool bom) : Ret.Conversion.Output.ITableFileCopy
+        {
+            public MemoryStream Bytes { get; } = new();
+            public bool Completed { get; private set; }
+            public bool Disposed { get; private set; }
+            public bool NeutraliseFormulas => neutralise;
+            public bool Bom => bom;
+            public void Write(ReadOnlySpan<byte> bytes) => Bytes.Write(bytes);
+            public void Complete() => Completed = true;
+            public void Dispose() => Disposed = true;
+        }
+    }
+
+    [Theory]
+    [InlineData(RepeatMode.Wide, true, true)]
+    [InlineData(RepeatMode.Wide, true, false)]
+    [InlineData(RepeatMode.Wide, false, false)]
+    [InlineData(RepeatMode.Relational, true, true)]
+    public async Task A_tap_gets_each_file_as_written_with_the_guard_and_bom_it_asks_for(RepeatMode mode, bool neutralise, bool bom)
+    {
+        using var temp = new TempDir();
+        var input = temp.File("in/t.xml", TapDocument());
+        var tap = new RecordingTap(neutralise, bom);
+        var raw = new ConvertOptions { Mode = mode, NeutraliseFormulas = false, Bom = false };
+        var (tapped, tappedDir) = await Run.Convert(input, temp, raw with { CsvTap = tap }, "tapped");
+        var (_, plainDir) = await Run.Convert(input, temp, raw, "plain");
+        var (_, wantedDir) = await Run.Convert(input, temp, raw with { NeutraliseFormulas = neutralise, Bom = bom }, "wanted");
+
+        Assert.True(tapped.Tables.Count >= (mode == RepeatMode.Relational ? 2 : 1));
+        Assert.Equal(tapped.Tables.Select(t => t.File).Order(), tap.Copies.Keys.Order());
+        foreach (var table in tapped.Tables)
+        {
+            var copy = tap.Copies[table.File];
+            Assert.True(copy.Completed && copy.Disposed, $"{table.File}: the copy was not completed and released");
+            // The tap changes nothing in the files…
+            Assert.True(File.ReadAllBytes(Path.Combine(plainDir, table.File)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(tappedDir, table.File))),
+                $"{table.File}: the tap changed the file");
+            // …and gets exactly what the engine writes with the options it asked for.
+            var wanted = File.ReadAllBytes(Path.Combine(wantedDir, table.File));
+            Assert.True(wanted.AsSpan().SequenceEqual(copy.Bytes.ToArray()),
+                $"{table.File}: the copy ({copy.Bytes.Length} bytes) differs from the file written with those options ({wanted.Length} bytes)");
+        }
+        if (neutralise) Assert.Contains("'=x1,", File.ReadAllText(Path.Combine(wantedDir, tapped.Tables[0].File)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tap_cannot_take_the_guard_away()
+    {
+        using var temp = new TempDir();
+        var input = temp.File("in/t.xml", "<r><i><v>=1</v></i></r>");
+        var tap = new RecordingTap(false, false);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Run.Convert(input, temp, new ConvertOptions { NeutraliseFormulas = true, CsvTap = tap }));
+        Assert.IsType<ArgumentException>(error is AggregateException a ? a.InnerExceptions.Single() : error);
+        Assert.True(tap.Copies.Values.Single() is { Disposed: true, Completed: false }, "the refused copy was not abandoned");
+    }
+
     [Fact]
     public async Task Neutralisation_can_be_turned_off()
     {

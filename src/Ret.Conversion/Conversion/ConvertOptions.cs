@@ -67,6 +67,10 @@ public sealed record ConvertOptions
     /// <summary>Display name of the input when the scan has to be run by the converter.</summary>
     public string? InputName { get; init; }
 
+    /// <summary>Receives a copy of every CSV table file while it is written (not part of the output contract: the files
+    /// are the same with or without it). Ignored for XLSX.</summary>
+    public Output.ITableFileTap? CsvTap { get; init; }
+
     /// <summary>XLSX rows per sheet including the header (Excel's limit); lowered by tests only.</summary>
     internal int MaxRowsPerSheet { get; init; } = 1_048_576;
 

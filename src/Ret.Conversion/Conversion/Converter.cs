@@ -470,10 +470,10 @@ public static class Converter
                 var index = 0;
                 var written = merger.Run(table =>
                 {
-                    var path = temps[i][index++].Temp;
+                    var (path, final) = temps[i][index++];
                     ITableWriter writer = options.Format == OutputFormat.Xlsx
                         ? new XlsxTableWriter(path, table.Name, options.MaxRowsPerSheet)
-                        : new CsvTableWriter(path, options.Delimiter, options.Bom, options.NeutraliseFormulas);
+                        : new CsvTableWriter(path, options.Delimiter, options.Bom, options.NeutraliseFormulas, options.CsvTap?.Open(Path.GetFileName(final)));
                     writers.Add(writer);
                     return writer;
                 }, ct);

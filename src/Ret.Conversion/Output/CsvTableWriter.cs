@@ -14,15 +14,31 @@ internal sealed class CsvTableWriter : ITableWriter
     private readonly bool _neutralise;
     private readonly ValueClassifier _classifier;
     private readonly byte[] _buffer = new byte[1 << 18];
+    private readonly ITableFileCopy? _copy;
+    /// <summary>The copy wants formula-like cells neutralised and the file does not: the copy's bytes are the file's with
+    /// a <c>'</c> inserted where each such value starts (the only difference neutralisation makes).</summary>
+    private readonly bool _guardCopy;
+    private int[] _marks = new int[64];
+    private int _markCount;
     private int _length;
 
-    public CsvTableWriter(string path, char delimiter, bool bom, bool neutraliseFormulas)
+    /// <param name="copy">Receives the file's bytes as well, with the formula guard and BOM the copy asks for
+    /// (<see cref="ITableFileTap"/>).</param>
+    public CsvTableWriter(string path, char delimiter, bool bom, bool neutraliseFormulas, ITableFileCopy? copy = null)
     {
         if (delimiter > 127 || delimiter is '"' or '\r' or '\n') throw new ArgumentException("The delimiter must be an ASCII character other than a quote or line break.", nameof(delimiter));
+        if (copy is not null && ((neutraliseFormulas && !copy.NeutraliseFormulas) || (bom && !copy.Bom)))
+        {
+            copy.Dispose(); // abandoned: whoever waits for it is not left waiting
+            throw new ArgumentException("A copy can add the formula guard or a BOM to the file's bytes, not take them away.", nameof(copy));
+        }
         _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
         _delimiter = (byte)delimiter;
         _neutralise = neutraliseFormulas;
         _classifier = new ValueClassifier(delimiter);
+        _copy = copy;
+        _guardCopy = copy is not null && copy.NeutraliseFormulas && !neutraliseFormulas;
+        if (copy is not null && copy.Bom && !bom) copy.Write([0xEF, 0xBB, 0xBF]);
         if (bom) Write([0xEF, 0xBB, 0xBF]);
     }
 
@@ -71,6 +87,7 @@ internal sealed class CsvTableWriter : ITableWriter
             if (cell.Length == 0) continue;
             var value = cell.Buffer.AsSpan(cell.Offset, cell.Length);
             var neutralise = _neutralise && (cell.Flags & CellFlags.FormulaRisk) != 0;
+            if (_guardCopy && (cell.Flags & CellFlags.FormulaRisk) != 0) Mark(at + ((cell.Flags & CellFlags.NeedsQuotes) == 0 ? 0 : 1));
             if ((cell.Flags & CellFlags.NeedsQuotes) == 0)
             {
                 if (neutralise) buffer[at++] = (byte)'\'';
@@ -103,14 +120,17 @@ internal sealed class CsvTableWriter : ITableWriter
     {
         var neutralise = _neutralise && (flags & CellFlags.FormulaRisk) != 0;
         // A neutralised value starting with tab/CR must be quoted as well, so the prefix survives trimming readers.
+        var markCopy = _guardCopy && (flags & CellFlags.FormulaRisk) != 0;
         if ((flags & CellFlags.NeedsQuotes) == 0)
         {
             if (neutralise) WriteByte((byte)'\'');
+            if (markCopy) Mark(_length);
             Write(value);
             return;
         }
         WriteByte((byte)'"');
         if (neutralise) WriteByte((byte)'\'');
+        if (markCopy) Mark(_length);
         while (true)
         {
             var quote = value.IndexOf((byte)'"');
@@ -137,6 +157,7 @@ internal sealed class CsvTableWriter : ITableWriter
             if (bytes.Length > _buffer.Length)
             {
                 _stream.Write(bytes);
+                _copy?.Write(bytes);
                 return;
             }
         }
@@ -147,7 +168,26 @@ internal sealed class CsvTableWriter : ITableWriter
     private void FlushBuffer()
     {
         _stream.Write(_buffer, 0, _length);
+        if (_copy is not null)
+        {
+            var from = 0;
+            for (var i = 0; i < _markCount; i++)
+            {
+                _copy.Write(_buffer.AsSpan(from, _marks[i] - from));
+                _copy.Write("'"u8);
+                from = _marks[i];
+            }
+            _copy.Write(_buffer.AsSpan(from, _length - from));
+            _markCount = 0;
+        }
         _length = 0;
+    }
+
+    /// <summary>The copy gets a <c>'</c> before the buffer's byte at <paramref name="offset"/> (or at its end).</summary>
+    private void Mark(int offset)
+    {
+        if (_markCount == _marks.Length) Array.Resize(ref _marks, _marks.Length * 2);
+        _marks[_markCount++] = offset;
     }
 
     public void Complete()
@@ -155,7 +195,13 @@ internal sealed class CsvTableWriter : ITableWriter
         FlushBuffer();
         _stream.Flush();
         _stream.Dispose();
+        _copy?.Complete();
     }
 
-    public void Dispose() => _stream.Dispose();
+    /// <summary>Closes the file; a copy not completed by <see cref="Complete"/> is thereby abandoned.</summary>
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _copy?.Dispose();
+    }
 }

@@ -99,6 +99,54 @@ public sealed class ParallelZipWriterTests
         Assert.True(text.CompressedLength < text.Length / 2, $"text.csv: {text.CompressedLength} of {text.Length} bytes");
     }
 
+    /// <summary>An entry deflated beforehand (as a conversion does for its downloads) is copied between deflated and
+    /// stored ones, with its CRC and sizes in the descriptor and the central directory, in both the classic and ZIP64 forms.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_deflated_entry_is_copied_as_it_is(bool zip64)
+    {
+        var data = Text(100_000, 9);
+        using var deflated = new MemoryStream();
+        var deflater = new ParallelDeflateStream((bytes, token) => deflated.WriteAsync(bytes, token), parallelism: 2, blockSize: 4096);
+        await deflater.WriteAsync(data);
+        await deflater.CompleteAsync();
+        deflated.Position = 0;
+
+        var output = new ForwardOnlyStream();
+        var when = new DateTime(2026, 11, 27, 9, 0, 0);
+        await using (var zip = new ParallelZipWriter(output, 2, 4096, zip64))
+        {
+            await using (var first = await zip.OpenEntryAsync("first.csv", true, when, CancellationToken.None))
+            {
+                await first.WriteAsync(Text(5000, 1));
+            }
+
+            await zip.AddDeflatedEntryAsync("copied.csv", when, deflated, deflater.CompressedLength, deflater.Crc, deflater.UncompressedLength, CancellationToken.None);
+            await using (var last = await zip.OpenEntryAsync("last.bin", false, when, CancellationToken.None))
+            {
+                await last.WriteAsync(Noise(3000, 2));
+            }
+
+            await zip.FinishAsync(CancellationToken.None);
+        }
+
+        using var archive = new ZipArchive(new MemoryStream(output.ToArray()), ZipArchiveMode.Read);
+        Assert.Equal(["first.csv", "copied.csv", "last.bin"], archive.Entries.Select(e => e.FullName));
+        var entry = archive.GetEntry("copied.csv")!;
+        Assert.Equal(data.Length, entry.Length);
+        Assert.Equal(deflater.CompressedLength, entry.CompressedLength);
+        Assert.Equal(Crc32.HashToUInt32(data), entry.Crc32);
+        using var read = new MemoryStream();
+        await using (var source = entry.Open())
+        {
+            await source.CopyToAsync(read);
+        }
+
+        Assert.True(data.AsSpan().SequenceEqual(read.ToArray()), "the copied entry differs after the round trip");
+        Assert.Equal(3000, archive.GetEntry("last.bin")!.Length);
+    }
+
     [Fact]
     public async Task An_archive_that_is_not_finished_is_not_a_valid_zip()
     {

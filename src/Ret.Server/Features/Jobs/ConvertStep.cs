@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Ret.Conversion.Conversion;
 using Ret.Server.Domain;
 using Ret.Server.Features.Workspace;
+using Ret.Server.Features.Workspace.Tables;
 using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 
@@ -87,6 +88,10 @@ public sealed class ConvertStep(
         WorkspaceStorage.TryDeleteDirectory(runDir);
         var temp = storage.NewTempDir("convert");
         var clock = Stopwatch.StartNew();
+        // Downloads of CSV conversions are deflated while the engine writes them (ADR 0506); XLSX ones are ZIPs already.
+        var tap = request.Format == "csv" && options.Value.PrecompressDownloads
+            ? new PrecompressedCsv.Tap(partial, new CsvExportOptions(request.NeutraliseFormulas, request.Bom), logger)
+            : null;
         ConversionManifest manifest;
         try
         {
@@ -116,11 +121,22 @@ public sealed class ConvertStep(
                 Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
                 TempDirectory = temp,
                 InputName = session.Name,
+                CsvTap = tap,
             }, partial, progress, ct);
+            if (tap is not null)
+            {
+                await tap.CompleteAsync(); // a few blocks behind the engine's last write
+            }
+
             Directory.Move(partial, runDir);
         }
         finally
         {
+            if (tap is not null)
+            {
+                await tap.CompleteAsync(); // after a failure: nothing may still write into the folder removed below
+            }
+
             WorkspaceStorage.TryDeleteDirectory(temp);
             WorkspaceStorage.TryDeleteDirectory(partial);
         }

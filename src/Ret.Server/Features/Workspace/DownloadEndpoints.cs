@@ -185,8 +185,17 @@ internal static class DownloadEndpoints
         await using var zip = new ParallelZipWriter(http.Response.Body);
         foreach (var table in selected)
         {
+            var entryName = SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv");
+            // Deflated while the conversion wrote it, with these export options (ADR 0506): copied as it is.
+            if (!xlsx && table.EngineCsv() is { } engineCsv && PrecompressedCsv.Find(engineCsv, csv) is { } deflated)
+            {
+                await using var data = deflated.OpenData();
+                await zip.AddDeflatedEntryAsync(entryName, now, data, deflated.CompressedSize, deflated.Crc, deflated.Size, ct);
+                continue;
+            }
+
             // XLSX files are ZIP archives already: stored as they are.
-            await using var stream = await zip.OpenEntryAsync(SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv"), deflate: !xlsx, now, ct);
+            await using var stream = await zip.OpenEntryAsync(entryName, deflate: !xlsx, now, ct);
             await table.WriteAsync(stream, ct);
         }
 
@@ -201,15 +210,17 @@ internal static class DownloadEndpoints
         await zip.FinishAsync(ct);
     }
 
-    /// <summary>A table that can be downloaded, and how to write it.</summary>
-    private sealed record Downloadable(string Name, string Group, Func<Stream, CancellationToken, Task> WriteAsync);
+    /// <summary>A table that can be downloaded, and how to write it. <paramref name="EngineCsv"/> gives the engine's CSV
+    /// when the download is exactly that file with the export options applied (nothing edited), else null.</summary>
+    private sealed record Downloadable(string Name, string Group, Func<string?> EngineCsv, Func<Stream, CancellationToken, Task> WriteAsync);
 
     /// <summary>The store's live tables (for the original version: those that have one).</summary>
     private static async Task<IReadOnlyList<Downloadable>> FromStoreAsync(SessionTableStore store, TableVersion version, bool xlsx,
         CsvExportOptions csv, CancellationToken ct)
         => (await store.ListTablesAsync(ct))
             .Where(t => version == TableVersion.Modified || t.HasOriginal)
-            .Select(t => new Downloadable(t.Name, t.Group, (output, token) => WriteTableAsync(store, t.Name, version, xlsx, csv, output, token)))
+            .Select(t => new Downloadable(t.Name, t.Group, () => store.EngineCsvOf(t.Name, version),
+                (output, token) => WriteTableAsync(store, t.Name, version, xlsx, csv, output, token)))
             .ToList();
 
     /// <summary>The conversion's tables straight from the engine's files, while the store is still being filled: nothing
@@ -219,7 +230,7 @@ internal static class DownloadEndpoints
         var path = Path.Combine(runDir, Converter.ManifestFileName);
         var manifest = File.Exists(path) ? RetJsonContext.DeserializeManifest(await File.ReadAllTextAsync(path, ct)) : null;
         return (manifest?.Tables ?? [])
-            .Select(t => new Downloadable(t.Name, t.Group, async (output, token) =>
+            .Select(t => new Downloadable(t.Name, t.Group, () => Path.Combine(runDir, t.File), async (output, token) =>
             {
                 var file = Path.Combine(runDir, t.File);
                 if (xlsx)

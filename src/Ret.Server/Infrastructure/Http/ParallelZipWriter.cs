@@ -7,13 +7,10 @@ using System.Text;
 namespace Ret.Server.Infrastructure.Http;
 
 /// <summary>
-/// Writes a ZIP archive to a forward-only stream (an HTTP response) and deflates each entry on every core, as
-/// <c>pigz</c> does: an entry's data is cut into blocks, each block is deflated on its own (a fresh compressor ending in
-/// a sync flush, so it ends on a byte boundary and its back-references stay inside it) and the blocks are written in
-/// order, followed by one empty final block. The result is one ordinary deflate stream that every unzip tool reads;
-/// it is ~0.3 % larger than a single compressor's output (no window shared across 256 KiB blocks). <see cref="ZipArchive"/>
-/// deflates on the writing thread only, which made "download everything" of a 70 MB table take 0.45 s, most of it
-/// deflating (docs/decisions/0503).
+/// Writes a ZIP archive to a forward-only stream (an HTTP response) and deflates each entry on every core
+/// (<see cref="ParallelDeflateStream"/>). <see cref="ZipArchive"/> deflates on the writing thread only, which made
+/// "download everything" of a 70 MB table take 0.45 s, most of it deflating (docs/decisions/0503). An entry whose
+/// deflated data exists already (compressed while the conversion wrote it, docs/decisions/0506) is copied as it is.
 /// Sizes and CRC follow the data (data descriptors, general-purpose flag bit 3); ZIP64 records are written where an
 /// entry, an offset or the entry count outgrows the classic fields.
 /// </summary>
@@ -27,14 +24,6 @@ public sealed class ParallelZipWriter : IAsyncDisposable
     private const uint EndSignature = 0x06054b50;
     private const ushort FlagDataDescriptor = 0x0008;
     private const ushort FlagUtf8Names = 0x0800;
-
-    /// <summary>Block buffers. Not <see cref="ArrayPool{T}.Shared"/>: blocks are rented on one thread and returned on
-    /// another, and the shared pool keeps a cached array per size per thread, which held ~20–30 MB after a few downloads
-    /// (the server's peak RSS went from 390 to 420 MB in the end-to-end bench). This pool keeps a few per size, in total.</summary>
-    private static readonly ArrayPool<byte> Buffers = ArrayPool<byte>.Create(maxArrayLength: 4 << 20, maxArraysPerBucket: 8);
-
-    /// <summary>An empty deflate block with the final bit set (fixed Huffman codes, end-of-block only).</summary>
-    private static readonly byte[] FinalEmptyBlock = [0x03, 0x00];
 
     private readonly Stream _output;
     private readonly int _parallelism;
@@ -61,6 +50,40 @@ public sealed class ParallelZipWriter : IAsyncDisposable
     /// <summary>Starts an entry; write its data to the returned stream and dispose it before the next entry.</summary>
     public async Task<Stream> OpenEntryAsync(string name, bool deflate, DateTime modified, CancellationToken cancellationToken)
     {
+        var entry = await StartEntryAsync(name, deflate, modified, cancellationToken);
+        _open = new EntryStream(this, entry, cancellationToken);
+        return _open;
+    }
+
+    /// <summary>Adds an entry whose data is deflated already: <paramref name="compressedSize"/> bytes of a raw deflate
+    /// stream read from <paramref name="deflated"/> are copied as they are; <paramref name="crc"/> and
+    /// <paramref name="size"/> describe the uncompressed data.</summary>
+    public async Task AddDeflatedEntryAsync(string name, DateTime modified, Stream deflated, long compressedSize, uint crc, long size,
+        CancellationToken cancellationToken)
+    {
+        var entry = await StartEntryAsync(name, deflate: true, modified, cancellationToken);
+        var buffer = new byte[1 << 16];
+        var left = compressedSize;
+        while (left > 0)
+        {
+            var read = await deflated.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), cancellationToken);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"The deflated data of {name} ended {left} bytes early.");
+            }
+
+            await WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            left -= read;
+        }
+
+        entry.Crc = crc;
+        entry.Size = size;
+        entry.CompressedSize = compressedSize;
+        await EndEntryAsync(entry, cancellationToken);
+    }
+
+    private async Task<Entry> StartEntryAsync(string name, bool deflate, DateTime modified, CancellationToken cancellationToken)
+    {
         ObjectDisposedException.ThrowIf(_finished, this);
         if (_open is not null)
         {
@@ -79,8 +102,7 @@ public sealed class ParallelZipWriter : IAsyncDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(26), (ushort)entry.Name.Length);
         entry.Name.CopyTo(header, 30);
         await WriteAsync(header, cancellationToken);
-        _open = new EntryStream(this, entry, cancellationToken);
-        return _open;
+        return entry;
     }
 
     /// <summary>Writes the central directory: the archive is complete after this. An archive that is never finished (the
@@ -213,36 +235,6 @@ public sealed class ParallelZipWriter : IAsyncDisposable
         return (uint)((date << 16) | time);
     }
 
-    /// <summary>Deflates one block on its own and returns its bytes up to and including the sync flush (the final
-    /// block the compressor adds when disposed is cut off: the entry ends with <see cref="FinalEmptyBlock"/>).</summary>
-    private static (byte[] Buffer, int Length) DeflateBlock(byte[] input, int length)
-    {
-        // Above zlib-ng's bound for its fastest level (incompressible data grows by up to 1/8), plus the markers.
-        var output = Buffers.Rent(length + (length >> 2) + 1024);
-        try
-        {
-            using var memory = new MemoryStream(output, 0, output.Length, writable: true, publiclyVisible: true);
-            int flushed;
-            using (var deflate = new DeflateStream(memory, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                deflate.Write(input, 0, length);
-                deflate.Flush(); // Z_SYNC_FLUSH: ends with an empty stored block, on a byte boundary
-                flushed = (int)memory.Position;
-            }
-
-            return (output, flushed);
-        }
-        catch
-        {
-            Buffers.Return(output);
-            throw;
-        }
-        finally
-        {
-            Buffers.Return(input);
-        }
-    }
-
     private sealed class Entry(byte[] name, bool deflate, uint dosTime, long offset)
     {
         public byte[] Name { get; } = name;
@@ -254,47 +246,44 @@ public sealed class ParallelZipWriter : IAsyncDisposable
         public long CompressedSize { get; set; }
     }
 
-    /// <summary>An entry's data: stored entries go straight to the output; deflated ones are cut into blocks, deflated
-    /// on the thread pool and written in order. At most one block more than the parallelism is in flight: enough to keep
-    /// every core busy while the oldest is written, and a few MiB per download.</summary>
-    private sealed class EntryStream(ParallelZipWriter zip, Entry entry, CancellationToken entryToken) : Stream
+    /// <summary>An entry's data: stored entries go straight to the output; deflated ones through a
+    /// <see cref="ParallelDeflateStream"/>.</summary>
+    private sealed class EntryStream : Stream
     {
+        private readonly ParallelZipWriter _zip;
+        private readonly Entry _entry;
+        private readonly CancellationToken _entryToken;
         private readonly Crc32 _crc = new();
-        private readonly Queue<Task<(byte[] Buffer, int Length)>> _inFlight = new();
-        private byte[]? _block;
-        private int _filled;
+        private readonly ParallelDeflateStream? _deflate;
         private bool _disposed;
+
+        public EntryStream(ParallelZipWriter zip, Entry entry, CancellationToken entryToken)
+        {
+            _zip = zip;
+            _entry = entry;
+            _entryToken = entryToken;
+            _deflate = entry.Deflate ? new ParallelDeflateStream(zip.WriteAsync, zip._parallelism, zip._blockSize, entryToken) : null;
+        }
 
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => !_disposed;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => entry.Size; set => throw new NotSupportedException(); }
+        public override long Position { get => _deflate?.UncompressedLength ?? _entry.Size; set => throw new NotSupportedException(); }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _crc.Append(buffer.Span);
-            entry.Size += buffer.Length;
-            if (!entry.Deflate)
+            if (_deflate is not null)
             {
-                entry.CompressedSize += buffer.Length;
-                await zip.WriteAsync(buffer, cancellationToken);
+                await _deflate.WriteAsync(buffer, cancellationToken);
                 return;
             }
 
-            while (!buffer.IsEmpty)
-            {
-                _block ??= Buffers.Rent(zip._blockSize);
-                var take = Math.Min(buffer.Length, zip._blockSize - _filled);
-                buffer.Span[..take].CopyTo(_block.AsSpan(_filled));
-                _filled += take;
-                buffer = buffer[take..];
-                if (_filled == zip._blockSize)
-                {
-                    await SubmitAsync(cancellationToken);
-                }
-            }
+            _crc.Append(buffer.Span);
+            _entry.Size += buffer.Length;
+            _entry.CompressedSize += buffer.Length;
+            await _zip.WriteAsync(buffer, cancellationToken);
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
@@ -306,32 +295,6 @@ public sealed class ParallelZipWriter : IAsyncDisposable
 
         public override void Flush()
         {
-        }
-
-        private async ValueTask SubmitAsync(CancellationToken cancellationToken)
-        {
-            var (block, length) = (_block!, _filled);
-            _block = null;
-            _filled = 0;
-            _inFlight.Enqueue(Task.Run(() => DeflateBlock(block, length), CancellationToken.None));
-            while (_inFlight.Count > zip._parallelism)
-            {
-                await WriteOldestAsync(cancellationToken);
-            }
-        }
-
-        private async ValueTask WriteOldestAsync(CancellationToken cancellationToken)
-        {
-            var (output, length) = await _inFlight.Dequeue();
-            try
-            {
-                entry.CompressedSize += length;
-                await zip.WriteAsync(output.AsMemory(0, length), cancellationToken);
-            }
-            finally
-            {
-                Buffers.Return(output);
-            }
         }
 
         public override async ValueTask DisposeAsync()
@@ -349,58 +312,27 @@ public sealed class ParallelZipWriter : IAsyncDisposable
             }
 
             _disposed = true;
-            try
+            if (_deflate is not null)
             {
-                if (entry.Deflate)
-                {
-                    if (_filled > 0)
-                    {
-                        await SubmitAsync(entryToken);
-                    }
-
-                    while (_inFlight.Count > 0)
-                    {
-                        await WriteOldestAsync(entryToken);
-                    }
-
-                    entry.CompressedSize += FinalEmptyBlock.Length;
-                    await zip.WriteAsync(FinalEmptyBlock, entryToken);
-                }
-
-                entry.Crc = _crc.GetCurrentHashAsUInt32();
-                await zip.EndEntryAsync(entry, entryToken);
+                await _deflate.CompleteAsync(_entryToken);
+                _entry.Crc = _deflate.Crc;
+                _entry.Size = _deflate.UncompressedLength;
+                _entry.CompressedSize = _deflate.CompressedLength;
             }
-            finally
+            else
             {
-                await DrainAsync();
+                _entry.Crc = _crc.GetCurrentHashAsUInt32();
             }
+
+            await _zip.EndEntryAsync(_entry, _entryToken);
         }
 
         public async Task AbandonAsync()
         {
             _disposed = true;
-            await DrainAsync();
-        }
-
-        /// <summary>After a failure: lets the blocks still deflating finish and returns their buffers.</summary>
-        private async Task DrainAsync()
-        {
-            while (_inFlight.TryDequeue(out var task))
+            if (_deflate is not null)
             {
-                try
-                {
-                    Buffers.Return((await task).Buffer);
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // the failure that matters is already on its way up
-                }
-            }
-
-            if (_block is not null)
-            {
-                Buffers.Return(_block);
-                _block = null;
+                await _deflate.AbandonAsync();
             }
         }
 

@@ -857,6 +857,22 @@ public sealed class SessionTableStore
     public async Task<string?> GetOriginalCsvPathAsync(string table, CancellationToken cancellationToken = default) =>
         (await GetTableAsync(table, cancellationToken))?.OriginalPath;
 
+    /// <summary>The engine's CSV when <paramref name="version"/> of the table is exactly that file's rows (what the
+    /// exports then read): the original version, or the modified one of a table nobody edited. Null otherwise.</summary>
+    public string? EngineCsvOf(string table, TableVersion version)
+    {
+        using var connection = _factory.Connect(_database);
+        var entry = LoadLive(connection, table);
+        return entry is not null && IsEngineFile(entry, version) ? entry.OriginalPath : null;
+    }
+
+    private static bool HasOriginal(CatalogEntry entry) => entry.OriginalPath is not null && File.Exists(entry.OriginalPath);
+
+    /// <summary>Nobody edited the table, or the original is asked for: the rows are the engine's file, and reading that
+    /// is cheaper than the database.</summary>
+    private static bool IsEngineFile(CatalogEntry entry, TableVersion version) =>
+        HasOriginal(entry) && (version == TableVersion.Original || entry.EditCount == 0);
+
     private TableResult<RowSource> OpenRows(string table, TableVersion version)
     {
         var connection = _factory.Connect(_database);
@@ -868,15 +884,13 @@ public sealed class SessionTableStore
                 connection.Dispose();
                 return TableResult<RowSource>.Fail(TableError.NotFound, $"There is no table '{table}'.");
             }
-            var hasOriginal = entry.OriginalPath is not null && File.Exists(entry.OriginalPath);
-            if (version == TableVersion.Original && !hasOriginal)
+            if (version == TableVersion.Original && !HasOriginal(entry))
             {
                 connection.Dispose();
                 return TableResult<RowSource>.Fail(TableError.NotFound, $"The table '{table}' has no original version.");
             }
-            if (hasOriginal && (version == TableVersion.Original || entry.EditCount == 0))
+            if (IsEngineFile(entry, version))
             {
-                // Nobody edited the table: its modified version is the engine's file too, and reading that is cheaper.
                 connection.Dispose();
                 return TableResult<RowSource>.Ok(RowSource.FromCsv(entry.Columns, entry.OriginalPath!, entry.CsvDelimiter));
             }
