@@ -8,7 +8,10 @@
 #                                     so the measured one meets a server in its steady state (a fresh process runs its
 #                                     first large journey slower: code not yet fully optimised; bench/README.md)
 #   JOURNEYS=6 bench/api-e2e.sh …     then runs 6 more journeys and prints the medians of each step and the server's CPU
-#                                     seconds per step (the steady state; bench/README.md, session 8)
+#                                     seconds per step (the steady state; bench/README.md, session 8). After each journey
+#                                     (the server idle again) the CLI converts the same file once: the ratio of each pair
+#                                     is taken under the same machine conditions, and their median is the steady ratio
+#                                     (this machine's speed drifted by up to 50 % within an hour; bench/README.md, session 11)
 #   SETTLE=3 bench/api-e2e.sh …       wait 3 s between the scan and the conversion, as a user reading the scan does
 #                                     (right after the scan the runtime is still re-compiling hot code in the
 #                                     background, which slows a conversion started at once; bench/README.md)
@@ -84,14 +87,22 @@ journey() {
   echo "journey $sid $scan $convert $bytes $t0 $t1 $t2 $t3 $t4 $t5 cpu $k0 $k1 $k2 $k3 $k4 $k5"
 }
 
+# The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
+"$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
+CLI_BIN="$ROOT/.build/cli-native/ret-cli"
+cli_once() { local c0 c1; c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$EPOCHREALTIME
+  rm -rf "$RT/cli-out"; echo "cli $c0 $c1"; }
+
 for _ in $(seq 1 "${WARM_RUNS:-0}"); do journey >/dev/null; echo "warm-up journey done"; done
 
 # JOURNEYS=N: N more journeys, one after another (each waits for the previous one's preview store), with the medians of
 # each step: the steady state a user who converts several exports meets.
 if (( ${JOURNEYS:-0} > 0 )); then
-  for _ in $(seq 1 "$JOURNEYS"); do journey; done | python3 -c "
+  for _ in $(seq 1 "$JOURNEYS"); do journey; cli_once; done | python3 -c "
 import sys, statistics
-rows = [l.split() for l in sys.stdin if l.startswith('journey ')]
+lines = sys.stdin.readlines()
+rows = [l.split() for l in lines if l.startswith('journey ')]
+clis = [float(l.split()[2]) - float(l.split()[1]) for l in lines if l.startswith('cli ')]
 hz = $(getconf CLK_TCK)
 steps = ['upload', 'scan', 'convert', 'download']
 wall = [[float(r[i + 6]) - float(r[i + 5]) for i in range(4)] + [float(r[9]) - float(r[5])] for r in rows]
@@ -100,7 +111,9 @@ for w in wall: print('journey ' + '  '.join(f'{n} {v:.3f}' for n, v in zip(steps
 med = lambda k, table: statistics.median(x[k] for x in table)
 print(f'medians of {len(rows)} journeys (s): ' + '  '.join(f'{n} {med(k, wall):.3f}' for k, n in enumerate(steps + ['total'])))
 print('server CPU per step, medians (core-s): ' + '  '.join(f'{n} {med(k, cpu):.2f}' for k, n in enumerate(steps + ['preview store fill'])))
-open(sys.argv[1], 'w').write(f'{med(4, wall)}')
+ratios = [w[4] / c for w, c in zip(wall, clis)]
+print('pairs (journey / CLI run right after it): ' + '  '.join(f'{w[4]:.2f}/{c:.2f}={r:.2f}' for w, c, r in zip(wall, clis, ratios)))
+open(sys.argv[1], 'w').write(f'{med(4, wall)} {statistics.median(clis)} {statistics.median(ratios)}')
 " "$RT/steady-total"
 fi
 
@@ -146,14 +159,11 @@ import sys, json, datetime
 t = lambda v: datetime.datetime.fromisoformat(v.rstrip('Z')).timestamp()
 print(' / '.join(f'{t(d[\"startedAt\"]) - t(d[\"createdAt\"]):.3f}' for d in map(json.loads, filter(str.strip, sys.stdin))))")
 RSS=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}')
-# The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process; the
-# median of 5 runs (a single run varied 0.72–1.15 s within an hour on the 2-core machine; bench/README.md, session 8).
-"$ROOT/ret" publish-cli "$ROOT/.build/cli-native" 2>/dev/null
-CLI_BIN="$ROOT/.build/cli-native/ret-cli"
-CLI=$(for _ in 1 2 3 4 5; do c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$EPOCHREALTIME
-  rm -rf "$RT/cli-out"; echo "$c0 $c1"; done | python3 -c "
+# The reference for the measured journey: the median of 5 CLI runs (a single run varied 0.72–1.15 s within an hour on
+# the 2-core machine; bench/README.md, session 8).
+CLI=$(for _ in 1 2 3 4 5; do cli_once; done | python3 -c "
 import sys, statistics
-runs = sorted(float(b) - float(a) for a, b in (l.split() for l in sys.stdin))
+runs = sorted(float(b) - float(a) for _, a, b in (l.split() for l in sys.stdin))
 print(statistics.median(runs), runs[0], runs[-1])")
 read -r CLI_MEDIAN CLI_MIN CLI_MAX <<<"$CLI"
 python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$ENGINE" "$LAT" "$RSS" "$ROWS" "$t4" "$DL_BYTES" "$CLI_MEDIAN" "$CLI_MIN" "$CLI_MAX" "$t5" "$RSS_CONVERT" <<'PY'
@@ -178,8 +188,8 @@ print(f"server peak RSS             {rss_convert:6.0f} MB through upload → con
 PY
 echo "queue → start (scan / convert) $PICKUP s"
 if [[ -f "$RT/steady-total" ]]; then
-  python3 -c "import sys; t, c = float(open(sys.argv[1]).read()), float(sys.argv[2]); print(f'steady state: journey median {t:.2f} s, CLI median {c:.2f} s → ratio {t / c:.2f}')" \
-    "$RT/steady-total" "$CLI_MEDIAN"
+  python3 -c "import sys; t, c, r = map(float, open(sys.argv[1]).read().split()); print(f'steady state: journey median {t:.2f} s, CLI median {c:.2f} s (one run after each journey); median ratio of the pairs {r:.2f} (target ≤ 1.25)')" \
+    "$RT/steady-total"
 fi
 grep -o "Conversion [0-9a-f-]*: .*MB" "$RT/server.log" | tail -2 || true
 python3 - "$RT/rss.log" "$t0" "$t1" "$t2" "$t3" <<'PY'
