@@ -344,6 +344,37 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     assert.equal(cells[idCol].trim(), String(number - 1))
     assert.equal(cells[nameCol].trim(), `Name ${number - 1}`)
 
+    // A click on a row cut in half by the bottom edge brings it into view by no more than its own height. Scaled, one
+    // pixel of scroll moves the table ~4 px, so the browser's own scroll-into-view of the focused cell made it jump.
+    const cut = await scroller.evaluate(async (el) => {
+      const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+      for (let i = 0; i < 40; i++) {
+        const bottom = el.getBoundingClientRect().top + el.clientHeight
+        const row = [...el.querySelectorAll('.grid__body [role=row]')].find((r) => {
+          const b = r.getBoundingClientRect()
+          return b.top < bottom - 10 && b.bottom > bottom + 6
+        })
+        const cell = row?.querySelector('[role=gridcell]')
+        if (cell) {
+          const b = cell.getBoundingClientRect()
+          return { cell: cell.getAttribute('data-cell'), top: b.top, x: b.left + 8, y: b.top + 4 }
+        }
+        el.scrollTop += 1
+        await frame()
+      }
+      return null
+    })
+    assert.ok(cut, 'a row cut by the bottom edge')
+    await page.mouse.click(cut.x, cut.y)
+    await page.waitForFunction((cell) => document.activeElement?.getAttribute('data-cell') === cell, cut.cell)
+    const after = await scroller.evaluate(async (el) => {
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+      const b = document.activeElement.getBoundingClientRect()
+      return { top: b.top, bottom: b.bottom, edge: el.getBoundingClientRect().top + el.clientHeight }
+    })
+    assert.ok(after.bottom <= after.edge + 1, `the clicked row is in view (${after.bottom} > ${after.edge})`)
+    assert.ok(cut.top - after.top <= 40, `the table moved ${cut.top - after.top}px for a row of 32px`)
+    assert.equal((await focused()).cell, cut.cell)
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { bodyHeight, MAX_BODY_PX, scale, scrollTopFor, tableOffset, visibleRows, type RowsGeometry } from './scaledRows'
+import { bodyHeight, MAX_BODY_PX, scale, scrollLeftFor, scrollTopFor, tableOffset, visibleRows, type RowsGeometry } from './scaledRows'
 
 const ROW = 32
 const geometry = (total: number, viewport = 500, maxPx = MAX_BODY_PX): RowsGeometry => ({ total, rowHeight: ROW, viewport, maxPx })
@@ -82,5 +82,14 @@ describe('scaled virtual rows', () => {
     expect(tableOffset(1e12, g)).toBe(1_220_032 * ROW - g.viewport)
     expect(visibleRows(0, geometry(0))).toEqual([])
     expect(visibleRows(0, geometry(3))).toEqual([0, 1, 2].map((i) => ({ index: i, top: i * ROW })))
+  })
+
+  it('a cell cut by the left or right edge is scrolled into view by the least movement, clear of the row numbers', () => {
+    // visible band 100–500 (row numbers take 0–100), the grid scrolled 300 px
+    expect(scrollLeftFor(150, 300, 100, 500, 300)).toBe(300) // in view: unchanged
+    expect(scrollLeftFor(60, 210, 100, 500, 300)).toBe(260) // under the row numbers: 40 px back
+    expect(scrollLeftFor(420, 570, 100, 500, 300)).toBe(370) // cut at the right: 70 px on
+    expect(scrollLeftFor(450, 1050, 100, 500, 300)).toBe(650) // wider than the band: its left edge at the band's
+    expect(scrollLeftFor(-200, 700, 100, 500, 300)).toBe(0) // wider and cut on the left: its left edge too
   })
 })

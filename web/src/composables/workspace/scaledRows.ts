@@ -70,6 +70,17 @@ export function scrollTopFor(index: number, scrollTop: number, g: RowsGeometry):
 }
 
 /**
+ * The horizontal scroll position that brings a cell spanning `left`–`right` fully into the visible band
+ * `viewLeft`–`viewRight` (all in the same coordinates, e.g. the viewport's) with the least movement; a cell wider than
+ * the band is aligned at its left edge.
+ */
+export function scrollLeftFor(left: number, right: number, viewLeft: number, viewRight: number, scrollLeft: number): number {
+  if (left < viewLeft) return scrollLeft - (viewLeft - left)
+  if (right > viewRight) return scrollLeft + Math.min(right - viewRight, left - viewLeft)
+  return scrollLeft
+}
+
+/**
  * The rows to render in `scroller` for a table of `total` rows whose body starts `bodyTop()` pixels into the
  * scrolled content (below a sticky header), kept up to date on scroll and resize.
  */
