@@ -26,13 +26,18 @@ internal sealed class CsvTableWriter : ITableWriter
     /// (<see cref="ITableFileTap"/>).</param>
     public CsvTableWriter(string path, char delimiter, bool bom, bool neutraliseFormulas, ITableFileCopy? copy = null)
     {
-        if (delimiter > 127 || delimiter is '"' or '\r' or '\n') throw new ArgumentException("The delimiter must be an ASCII character other than a quote or line break.", nameof(delimiter));
-        if (copy is not null && ((neutraliseFormulas && !copy.NeutraliseFormulas) || (bom && !copy.Bom)))
+        try
         {
-            copy.Dispose(); // abandoned: whoever waits for it is not left waiting
-            throw new ArgumentException("A copy can add the formula guard or a BOM to the file's bytes, not take them away.", nameof(copy));
+            if (delimiter > 127 || delimiter is '"' or '\r' or '\n') throw new ArgumentException("The delimiter must be an ASCII character other than a quote or line break.", nameof(delimiter));
+            if (copy is not null && ((neutraliseFormulas && !copy.NeutraliseFormulas) || (bom && !copy.Bom)))
+                throw new ArgumentException("A copy can add the formula guard or a BOM to the file's bytes, not take them away.", nameof(copy));
+            _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
         }
-        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        catch
+        {
+            copy?.Dispose(); // never started (a refused option, disk full, no access): abandoned, so nobody waits for it
+            throw;
+        }
         _delimiter = (byte)delimiter;
         _neutralise = neutraliseFormulas;
         _classifier = new ValueClassifier(delimiter);
