@@ -149,8 +149,12 @@ test('workspace journey: upload → scan → convert → preview → edit → do
     assert.match(modified.name, /\.csv$/)
     assert.ok(modified.text.includes('Edited by the journey <b>&</b>'), 'the download has the edited value')
     assert.ok(modified.text.split(/\r?\n/)[0].includes('NAME'), 'header row')
+    // (the original is the engine's file: it comes deflated during the conversion, as gzip, and the browser saves it inflated)
     const originalCsv = await downloadText(page, `Download the original ${tableName} as CSV`)
     assert.ok(!originalCsv.text.includes('Edited by the journey'), 'the original is kept')
+    assert.ok(originalCsv.text.includes(original), 'the original value is in the original')
+    assert.deepEqual(originalCsv.text.split(/\r?\n/).map((l) => l.split(',').length), modified.text.split(/\r?\n/).map((l) => l.split(',').length),
+      'the original has the same header and rows as the modified table')
 
     // 7. undo the edit (asks first), then the download is back to the original
     await page.getByRole('button', { name: 'Undo last edit' }).click()

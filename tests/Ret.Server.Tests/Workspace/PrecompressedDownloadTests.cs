@@ -114,6 +114,12 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
         Assert.Contains("manifest.json", all.Keys);
         Assert.Equal(items, (await ZipAsync(http, session, new { kind = "group", group = "ITEMS" }))["ITEMS.csv"]);
 
+        // One table goes out as the deflated copy to a client that takes gzip (inflated: the same bytes), and as plain
+        // CSV to one that does not take it.
+        Assert.Equal(items, await GzipTableAsync(http, session, "ITEMS", "gzip, deflate, br"));
+        Assert.Equal(partners, await GzipTableAsync(http, session, "PARTNERS", "*"));
+        Assert.Equal(partners, await GzipTableAsync(http, session, "PARTNERS", "br, gzip;q=0, *;q=0.5", expectGzip: false));
+
         // The ZIPs really copy those files: with the two swapped, each table's entry carries the other's rows.
         File.Move(Deflated("ITEMS"), Deflated("ITEMS") + ".swap");
         File.Move(Deflated("PARTNERS"), Deflated("ITEMS"));
@@ -130,6 +136,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
         Assert.Equal(await TableAsync(http, session, "ITEMS"), all["ITEMS.csv"]);
         Assert.Contains("EDITED", Encoding.UTF8.GetString(all["ITEMS.csv"]), StringComparison.Ordinal);
         Assert.Equal(items, all["PARTNERS.csv"]); // untouched: still the (swapped) deflated file
+        Assert.Equal(all["ITEMS.csv"], await GzipTableAsync(http, session, "ITEMS", "gzip", expectGzip: false));
         var original = await ZipAsync(http, session, new { kind = "all", version = "original" });
         Assert.Equal(partners, original["ITEMS.csv"]); // the original version is the engine's file: deflated copy again
     }
@@ -155,7 +162,33 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
     {
         var response = await http.GetAsync($"/api/workspace/sessions/{session}/tables/{table}/download?format=csv");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(response.Content.Headers.ContentEncoding); // the test client sends no Accept-Encoding
         return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>One table's CSV asked for with <paramref name="acceptEncoding"/>; inflated when it came as gzip.</summary>
+    private static async Task<byte[]> GzipTableAsync(HttpClient http, string session, string table, string acceptEncoding, bool expectGzip = true)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/workspace/sessions/{session}/tables/{table}/download?format=csv");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        if (!expectGzip)
+        {
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            return body;
+        }
+
+        Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        using var inflated = new MemoryStream();
+        await using (var gzip = new GZipStream(new MemoryStream(body), CompressionMode.Decompress))
+        {
+            await gzip.CopyToAsync(inflated); // checks the trailer's CRC and length
+        }
+
+        return inflated.ToArray();
     }
 
     private static async Task<Dictionary<string, byte[]>> ZipAsync(HttpClient http, string session, object request)

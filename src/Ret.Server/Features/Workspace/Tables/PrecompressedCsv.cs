@@ -31,6 +31,26 @@ internal static class PrecompressedCsv
             stream.Position = HeaderSize;
             return stream;
         }
+
+        /// <summary>Length of <see cref="WriteGzipAsync"/>'s output.</summary>
+        public long GzipLength => 10 + CompressedSize + 8;
+
+        /// <summary>Writes the download as one gzip member (RFC 1952): a fixed header, the deflate stream as it is, then
+        /// the CRC-32 and the length modulo 2^32 — for <c>Content-Encoding: gzip</c>.</summary>
+        public async Task WriteGzipAsync(Stream output, CancellationToken cancellationToken)
+        {
+            // ID1 ID2, CM = deflate, no flags, no modification time, no extra flags, OS unknown
+            await output.WriteAsync(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff }, cancellationToken);
+            await using (var data = OpenData())
+            {
+                await data.CopyToAsync(output, cancellationToken);
+            }
+
+            var trailer = new byte[8];
+            BinaryPrimitives.WriteUInt32LittleEndian(trailer, Crc);
+            BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(4), unchecked((uint)Size));
+            await output.WriteAsync(trailer, cancellationToken);
+        }
     }
 
     public static string PathFor(string csvPath) =>
