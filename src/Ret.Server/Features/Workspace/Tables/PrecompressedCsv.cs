@@ -118,7 +118,8 @@ internal static class PrecompressedCsv
         }
     }
 
-    /// <summary>One table: the engine's writes go into a pipe; a task on the thread pool guards and deflates them.</summary>
+    /// <summary>One table: the engine's writes (guarded by the engine as asked) go into a pipe; a task on the thread pool
+    /// deflates them into the file.</summary>
     private sealed class Copy : ITableFileCopy
     {
         private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20, useSynchronizationContext: false));
