@@ -231,22 +231,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
             partners.Append("<Partner><Id>P").Append(i).Append("</Id><Phone>+49 30 ").Append(1000 + i).Append("</Phone></Partner>");
         }
 
-        return Zip(("ITEMS.zip", Zip(("items.xml", Encoding.UTF8.GetBytes(items.Append("</Export>").ToString())))),
-            ("PARTNERS.zip", Zip(("partners.xml", Encoding.UTF8.GetBytes(partners.Append("</Export>").ToString())))));
-    }
-
-    private static byte[] Zip(params (string Name, byte[] Content)[] entries)
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var (name, content) in entries)
-            {
-                using var stream = zip.CreateEntry(name).Open();
-                stream.Write(content);
-            }
-        }
-
-        return buffer.ToArray();
+        return WorkspaceApiTests.ZipOf(("ITEMS.zip", WorkspaceApiTests.ZipOf(("items.xml", items.Append("</Export>").ToString()))),
+            ("PARTNERS.zip", WorkspaceApiTests.ZipOf(("partners.xml", partners.Append("</Export>").ToString()))));
     }
 }

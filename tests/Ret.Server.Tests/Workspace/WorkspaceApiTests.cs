@@ -398,7 +398,8 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         return ZipOf(("AR_PAYMENT_TERM.zip", module));
     }
 
-    private static byte[] ZipOf(params (string Name, object Content)[] entries)
+    /// <summary>A ZIP of the given entries (text or bytes), built in memory.</summary>
+    internal static byte[] ZipOf(params (string Name, object Content)[] entries)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))

@@ -168,7 +168,7 @@ internal static class DownloadEndpoints
             http.Response.SetAttachment(xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
                 table.Name + (xlsx ? ".xlsx" : ".csv"));
             http.Response.Headers.Vary = "Accept-Encoding";
-            if (!xlsx && AcceptsGzip(http.Request) && table.EngineCsv() is { } engineCsv && PrecompressedCsv.Find(engineCsv, csv) is { } deflated)
+            if (!xlsx && AcceptsGzip(http.Request) && Precompressed(table, csv) is { } deflated)
             {
                 // Deflated while the conversion wrote it (ADR 0506): sent as it is; the client inflates it while saving.
                 http.Response.Headers.ContentEncoding = "gzip";
@@ -197,7 +197,7 @@ internal static class DownloadEndpoints
         {
             var entryName = SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv");
             // Deflated while the conversion wrote it, with these export options (ADR 0506): copied as it is.
-            if (!xlsx && table.EngineCsv() is { } engineCsv && PrecompressedCsv.Find(engineCsv, csv) is { } deflated)
+            if (!xlsx && Precompressed(table, csv) is { } deflated)
             {
                 await using var data = deflated.OpenData();
                 await zip.AddDeflatedEntryAsync(entryName, now, data, deflated.CompressedSize, deflated.Crc, deflated.Size, ct);
@@ -266,6 +266,11 @@ internal static class DownloadEndpoints
             throw new InvalidOperationException($"Export of {table} failed: {string.Join("; ", result.Problems)}");
         }
     }
+
+    /// <summary>The table's CSV as deflated during the conversion, when it is still exactly that (unedited, same export
+    /// options; ADR 0506).</summary>
+    private static PrecompressedCsv.Deflated? Precompressed(Downloadable table, CsvExportOptions csv)
+        => table.EngineCsv() is { } engineCsv ? PrecompressedCsv.Find(engineCsv, csv) : null;
 
     /// <summary>Whether the client takes <c>gzip</c> (RFC 9110 12.5.3: listed, or <c>*</c>, with a quality above 0).</summary>
     private static bool AcceptsGzip(HttpRequest request)
