@@ -36,55 +36,21 @@ if [[ "${Workspace__WarmUpOnStart:-true}" != false ]]; then
 fi
 
 json() { python3 -c "import sys,json;d=json.load(sys.stdin);print($1)"; }
-# Inside the timed steps a field is read with a bash pattern instead: a Python start costs 0.03–0.35 s depending on the
-# machine (0.33 s on the 2026-11-26 one), which the old harness counted as server time (bench/README.md, session 8).
-# pick KEY [OBJECT]: the first "KEY":"value" in the JSON on stdin, or the one inside "OBJECT":{…}.
-pick() {
-  local body re; body=$(</dev/stdin)
-  if [[ -n "${2:-}" ]]; then re="\"$2\":\\{[^}]*\"$1\":\"([^\"]*)\""; else re="\"$1\":\"([^\"]*)\""; fi
-  [[ "$body" =~ $re ]] || { echo "no $1 in: ${body:0:300}" >&2; return 1; }
-  printf '%s\n' "${BASH_REMATCH[1]}"
-}
 H=(-H "X-RET-CSRF: 1" -H "Content-Type: application/json")
 TOKEN=$(curl -s "${H[@]}" -X POST "$B/api/auth/login" -d '{"username":"admin","password":"bench-initial-password"}' | json 'd["accessToken"]')
 TOKEN=$(curl -s "${H[@]}" -H "Authorization: Bearer $TOKEN" -X POST "$B/api/auth/change-password" \
   -d '{"currentPassword":"bench-initial-password","newPassword":"bench-changed-passphrase"}' | json 'd["accessToken"]')
 A=(-H "Authorization: Bearer $TOKEN")
 
-# Jobs are followed over their Server-Sent Events stream until the server closes it, as the browser does: one idle
-# connection instead of a poll loop (a poll spawning curl + python every 200 ms took a quarter of a core from a
-# two-thread conversion on this two-core machine and slowed it measurably).
-wait_job() { # wait_job JOB_ID
-  local last
-  last=$(curl -s -N "${A[@]}" -H "Accept: text/event-stream" "$B/api/jobs/$1/events" | grep '^data: ' | tail -1)
-  [[ "$last" == *'"state":"succeeded"'* ]] || { echo "job $1 did not succeed: $last"; tail -20 "$RT/server.log"; exit 1; } >&2
-}
-
-# journey [keep]: the whole path in a new session, as the browser walks it: upload (PUT) → the scan job the upload
-# queues → convert (followed over SSE) → ticket + GET of everything as ZIP (to $RT/all.zip) → the preview store filled
-# (ADR 0502). Prints one line: session, scan job, convert job, ZIP bytes, then the times t0 … t5 between the steps
-# and the server's CPU ticks at each. The session is deleted afterwards unless `keep`.
-cpu_ticks() { local stat; read -r stat </proc/$PID/stat; stat=${stat##*) }; set -- $stat; echo $(( ${12} + ${13} )); }
-journey() {
-  local sid scan convert url bytes t0 t1 t2 t3 t4 t5 k0 k1 k2 k3 k4 k5
-  sid=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions" -d '{"name":"journey"}' | pick id)
-  k0=$(cpu_ticks); t0=$EPOCHREALTIME
-  curl -s -o /dev/null "${A[@]}" -T "$INPUT" "$B/api/workspace/sessions/$sid/files/$(basename "$INPUT")"
-  t1=$EPOCHREALTIME; k1=$(cpu_ticks)
-  scan=$(curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | pick id activeJob) # queued by the upload itself
-  wait_job "$scan"
-  t2=$EPOCHREALTIME; k2=$(cpu_ticks)
-  [[ -n "${SETTLE:-}" ]] && sleep "$SETTLE"
-  convert=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/conversions" -d '{}' | pick id)
-  wait_job "$convert"
-  t3=$EPOCHREALTIME; k3=$(cpu_ticks)
-  url=$(curl -s "${H[@]}" "${A[@]}" -X POST "$B/api/workspace/sessions/$sid/downloads" -d '{"kind":"all","version":"original"}' | pick url)
-  bytes=$(curl -s -o "$RT/all.zip" -w '%{size_download}' "${A[@]}" "$B$url")
-  t4=$EPOCHREALTIME; k4=$(cpu_ticks)
-  until curl -s "${A[@]}" "$B/api/workspace/sessions/$sid" | grep -q '"tablesReady":true'; do sleep 0.1; done
-  t5=$EPOCHREALTIME; k5=$(cpu_ticks)
-  [[ "${1:-}" == keep ]] || curl -s -o /dev/null "${H[@]}" "${A[@]}" -X DELETE "$B/api/workspace/sessions/$sid"
-  echo "journey $sid $scan $convert $bytes $t0 $t1 $t2 $t3 $t4 $t5 cpu $k0 $k1 $k2 $k3 $k4 $k5"
+# The journey (bench/journey.py): one client process over one kept-alive connection, as the browser walks it: upload
+# (PUT) → the scan job the upload queues, followed over its Server-Sent Events → convert (followed the same way) →
+# ticket + GET of everything as ZIP (to $RT/all.zip) → the preview store filled (ADR 0502). One line per journey:
+# session, scan job, convert job, ZIP bytes, the times t0 … t5 between the steps and the server's CPU ticks at each.
+# The client starts once, outside the timed steps: a curl per request cost 25–45 ms of process start on this machine,
+# ~0.15–0.2 s per journey (bench/README.md, session 12), as a Python start per field did before (session 8).
+journeys() { # journeys COUNT [journey.py options]
+  local count=$1; shift
+  python3 "$ROOT/bench/journey.py" "$B" "$TOKEN" "$INPUT" "$PID" --count "$count" --zip "$RT/all.zip" ${SETTLE:+--settle "$SETTLE"} "$@"
 }
 
 # The reference: the same conversion by the CLI as it ships (native binary, all cores), wall time of the process.
@@ -93,12 +59,12 @@ CLI_BIN="$ROOT/.build/cli-native/ret-cli"
 cli_once() { local c0 c1; c0=$EPOCHREALTIME; "$CLI_BIN" convert "$INPUT" -o "$RT/cli-out" --quiet; c1=$EPOCHREALTIME
   rm -rf "$RT/cli-out"; echo "cli $c0 $c1"; }
 
-for _ in $(seq 1 "${WARM_RUNS:-0}"); do journey >/dev/null; echo "warm-up journey done"; done
+if (( ${WARM_RUNS:-0} > 0 )); then journeys "$WARM_RUNS" >/dev/null; echo "$WARM_RUNS warm-up journeys done"; fi
 
 # JOURNEYS=N: N more journeys, one after another (each waits for the previous one's preview store), with the medians of
 # each step: the steady state a user who converts several exports meets.
 if (( ${JOURNEYS:-0} > 0 )); then
-  for _ in $(seq 1 "$JOURNEYS"); do journey; cli_once; done | python3 -c "
+  journeys "$JOURNEYS" --cli "$CLI_BIN" --cli-out "$RT/cli-out" | python3 -c "
 import sys, statistics
 lines = sys.stdin.readlines()
 rows = [l.split() for l in lines if l.startswith('journey ')]
@@ -126,7 +92,7 @@ SIZE=$(stat -c %s "$INPUT")
     read -rt 0.1 -u "$nap" || true
   done ) >"$RT/rss.log" &
 # The measured journey; its session stays for the preview timings below.
-read -r _ SID SCAN_JOB CONVERT_JOB DL_BYTES t0 t1 t2 t3 t4 t5 _ < <(journey keep)
+read -r _ SID SCAN_JOB CONVERT_JOB DL_BYTES t0 t1 t2 t3 t4 t5 _ < <(journeys 1 --keep)
 [[ -n "${t5:-}" ]] || { echo "the measured journey failed" >&2; exit 1; }
 RSS_CONVERT=$(grep VmHWM /proc/$PID/status | awk '{print $2/1024}') # before the previews (a sorted one makes DuckDB sort)
 ENGINE=$(cat "$RT"/storage/workspace/"${SID//-/}"/runs/*/manifest.json | json 'd["timings"]["totalSeconds"]')
