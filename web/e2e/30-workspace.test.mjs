@@ -379,6 +379,53 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     assert.ok(after.bottom <= after.edge + 1, `the clicked row is in view (${after.bottom} > ${after.edge})`)
     assert.ok(cut.top - after.top <= 40, `the table moved ${cut.top - after.top}px for a row of 32px`)
     assert.equal((await focused()).cell, cut.cell)
+
+    // A double click on a cut cell edits that cell. Its first press brings the row into view; when the scaled scroll
+    // overshoots by a pixel or more, the second press lands on the row below (here the table is nudged until it does,
+    // so the check does not depend on the overshoot).
+    await page.getByRole('button', { name: 'Edit mode' }).click()
+    // the page scrolls the grid's bottom edge into the window (the mouse can only press what is on screen)
+    await scroller.evaluate((el) => { el.scrollIntoView({ block: 'end' }); el.scrollTop += 7 * 32 })
+    const cut2 = await scroller.evaluate(async (el) => {
+      const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+      for (let i = 0; i < 40; i++) {
+        const bottom = el.getBoundingClientRect().top + el.clientHeight
+        const row = [...el.querySelectorAll('.grid__body [role=row]')].find((r) => {
+          const b = r.getBoundingClientRect()
+          return b.top < bottom - 10 && b.bottom > bottom + 6
+        })
+        const cell = row?.querySelectorAll('[role=gridcell]')[1]
+        if (cell) {
+          const b = cell.getBoundingClientRect()
+          return { cell: cell.getAttribute('data-cell'), x: b.left + 8, y: bottom - 2 }
+        }
+        el.scrollTop += 1
+        await frame()
+      }
+      return null
+    })
+    assert.ok(cut2, 'another row cut by the bottom edge')
+    await page.mouse.move(cut2.x, cut2.y)
+    await page.mouse.down()
+    await page.mouse.up()
+    const under = await scroller.evaluate(async (el, p) => {
+      const frame = () => new Promise((resolve) => requestAnimationFrame(resolve))
+      for (let i = 0; i < 20; i++) {
+        await frame()
+        const cell = document.elementFromPoint(p.x, p.y)?.closest('[data-cell]')?.getAttribute('data-cell')
+        if (cell && cell !== p.cell) return cell
+        el.scrollTop += 1
+      }
+      return null
+    }, cut2)
+    assert.ok(under, 'the second press lands on another row')
+    await page.mouse.down({ clickCount: 2 })
+    await page.mouse.up({ clickCount: 2 })
+    const editor = grid.locator('.grid__editor')
+    await editor.waitFor({ timeout: LONG })
+    assert.equal(await editor.evaluate((input) => input.closest('[data-cell]').getAttribute('data-cell')), cut2.cell,
+      'the editor opens on the cell pressed first')
+    await page.keyboard.press('Escape')
   })
 })
 
