@@ -281,6 +281,29 @@ test('the whole journey on a generated 200 MB nested export', { timeout: 8 * 60_
   })
 })
 
+/** Scrolls the grid a pixel at a time until a row is cut by its bottom edge (≥ 10 px shown, ≥ 6 px hidden); returns
+ * that row's cell `col` (`data-cell`, top), a point near the cell's top (x, y) and one just above the edge (edgeY). */
+function cutRow(scroller, col) {
+  return scroller.evaluate(async (el, col) => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+    for (let i = 0; i < 40; i++) {
+      const bottom = el.getBoundingClientRect().top + el.clientHeight
+      const row = [...el.querySelectorAll('.grid__body [role=row]')].find((r) => {
+        const b = r.getBoundingClientRect()
+        return b.top < bottom - 10 && b.bottom > bottom + 6
+      })
+      const cell = row?.querySelectorAll('[role=gridcell]')[col]
+      if (cell) {
+        const b = cell.getBoundingClientRect()
+        return { cell: cell.getAttribute('data-cell'), top: b.top, x: b.left + 8, y: b.top + 4, edgeY: bottom - 2 }
+      }
+      el.scrollTop += 1
+      await frame()
+    }
+    return null
+  }, col)
+}
+
 test('a table of more than a million rows scrolls to its last row', { timeout: 5 * 60_000 }, async () => {
   // 1.1 M rows × 32 px is taller than Chromium lets an element be (33 554 432 px): without the scaled scroll the last
   // ~50 k rows could not be reached (Firefox's cap, ~17.9 M px, cut a 1 M-row table in half).
@@ -350,24 +373,7 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
 
     // A click on a row cut in half by the bottom edge brings it into view by no more than its own height. Scaled, one
     // pixel of scroll moves the table ~4 px, so the browser's own scroll-into-view of the focused cell made it jump.
-    const cut = await scroller.evaluate(async (el) => {
-      const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
-      for (let i = 0; i < 40; i++) {
-        const bottom = el.getBoundingClientRect().top + el.clientHeight
-        const row = [...el.querySelectorAll('.grid__body [role=row]')].find((r) => {
-          const b = r.getBoundingClientRect()
-          return b.top < bottom - 10 && b.bottom > bottom + 6
-        })
-        const cell = row?.querySelector('[role=gridcell]')
-        if (cell) {
-          const b = cell.getBoundingClientRect()
-          return { cell: cell.getAttribute('data-cell'), top: b.top, x: b.left + 8, y: b.top + 4 }
-        }
-        el.scrollTop += 1
-        await frame()
-      }
-      return null
-    })
+    const cut = await cutRow(scroller, 0)
     assert.ok(cut, 'a row cut by the bottom edge')
     await page.mouse.click(cut.x, cut.y)
     await page.waitForFunction((cell) => document.activeElement?.getAttribute('data-cell') === cell, cut.cell)
@@ -386,33 +392,16 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     await page.getByRole('button', { name: 'Edit mode' }).click()
     // the page scrolls the grid's bottom edge into the window (the mouse can only press what is on screen)
     await scroller.evaluate((el) => { el.scrollIntoView({ block: 'end' }); el.scrollTop += 7 * 32 })
-    const cut2 = await scroller.evaluate(async (el) => {
-      const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
-      for (let i = 0; i < 40; i++) {
-        const bottom = el.getBoundingClientRect().top + el.clientHeight
-        const row = [...el.querySelectorAll('.grid__body [role=row]')].find((r) => {
-          const b = r.getBoundingClientRect()
-          return b.top < bottom - 10 && b.bottom > bottom + 6
-        })
-        const cell = row?.querySelectorAll('[role=gridcell]')[1]
-        if (cell) {
-          const b = cell.getBoundingClientRect()
-          return { cell: cell.getAttribute('data-cell'), x: b.left + 8, y: bottom - 2 }
-        }
-        el.scrollTop += 1
-        await frame()
-      }
-      return null
-    })
+    const cut2 = await cutRow(scroller, 1)
     assert.ok(cut2, 'another row cut by the bottom edge')
-    await page.mouse.move(cut2.x, cut2.y)
+    await page.mouse.move(cut2.x, cut2.edgeY)
     await page.mouse.down()
     await page.mouse.up()
     const under = await scroller.evaluate(async (el, p) => {
       const frame = () => new Promise((resolve) => requestAnimationFrame(resolve))
       for (let i = 0; i < 20; i++) {
         await frame()
-        const cell = document.elementFromPoint(p.x, p.y)?.closest('[data-cell]')?.getAttribute('data-cell')
+        const cell = document.elementFromPoint(p.x, p.edgeY)?.closest('[data-cell]')?.getAttribute('data-cell')
         if (cell && cell !== p.cell) return cell
         el.scrollTop += 1
       }
