@@ -189,6 +189,36 @@ public sealed class PreviewPreparationTests(WorkspaceFactory factory) : IClassFi
     }
 
     /// <summary>Puts the session back in the "store being prepared" state and returns its conversion id.</summary>
+    [Fact]
+    public async Task A_session_read_while_its_job_ends_never_shows_the_finished_job_as_still_active()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var session = Guid.Parse(await ConvertedSessionAsync(user.Client));
+        await using var reader = factory.Services.CreateAsyncScope();
+        await using var writer = factory.Services.CreateAsyncScope();
+        var db = reader.ServiceProvider.GetRequiredService<RetDbContext>();
+        var other = writer.ServiceProvider.GetRequiredService<RetDbContext>();
+        var job = await other.Set<WorkspaceSession>().Where(s => s.Id == session).Select(s => s.LastJobId!.Value).SingleAsync();
+
+        // The conversion a moment before its end: the job running, the session converting. The GET reads the row.
+        await other.Set<JobRecord>().Where(j => j.Id == job).ExecuteUpdateAsync(u => u.SetProperty(j => j.State, JobState.Running));
+        await other.Set<WorkspaceSession>().Where(s => s.Id == session).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.State, WorkspaceState.Converting).SetProperty(s => s.ActiveJobId, job));
+        var row = await db.Set<WorkspaceSession>().SingleAsync(s => s.Id == session);
+
+        // The job ends before the GET reads the jobs, in one commit as WorkspaceJobRunner.FinishAsync ends it.
+        var finished = await other.Set<JobRecord>().SingleAsync(j => j.Id == job);
+        finished.State = JobState.Succeeded;
+        await WorkspaceJobRunner.ReleaseSessionAsync(other, finished, CancellationToken.None);
+        await other.SaveChangesAsync();
+
+        var dto = await SessionEndpoints.ToDtoAsync(row, db, reader.ServiceProvider.GetRequiredService<WorkspaceStorage>(), CancellationToken.None);
+        Assert.Equal("converted", dto.State);
+        Assert.Null(dto.ActiveJob);
+        Assert.Equal(job, dto.LastJob?.Id);
+        Assert.Equal("succeeded", dto.LastJob?.State);
+    }
+
     private async Task<Guid> MarkPreparingAsync(string session)
     {
         await using var scope = factory.Services.CreateAsyncScope();

@@ -94,10 +94,19 @@ internal static class SessionEndpoints
 
     internal static async Task<SessionDto> ToDtoAsync(WorkspaceSession s, RetDbContext db, WorkspaceStorage storage, CancellationToken ct)
     {
+        var jobs = await JobsOfAsync(s, db, ct);
+        // The session row and its jobs are two reads. A job that ends between them is read as finished while the row
+        // read before still names it active (a job's end and the session's release are one commit), and a client that
+        // sees a finished job has no reason to look again: it kept "converting" and never saw the tables become ready
+        // (the browser journey hit it). The row is read again then; it is released by now.
+        if (jobs.Any(j => j.Id == s.ActiveJobId && j.IsTerminal) && db.Entry(s).State == EntityState.Unchanged)
+        {
+            await db.Entry(s).ReloadAsync(ct);
+            jobs = await JobsOfAsync(s, db, ct);
+        }
+
         var files = await db.Set<WorkspaceFile>().AsNoTracking().Where(f => f.SessionId == s.Id)
             .OrderBy(f => f.CreatedAt).ToListAsync(ct);
-        var jobIds = new[] { s.ActiveJobId, s.LastJobId }.Where(j => j is not null).Select(j => j!.Value).ToList();
-        var jobs = await db.Set<JobRecord>().AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToListAsync(ct);
         ScanSummaryDto? scan = null;
         if (s.HasScan && File.Exists(storage.ScanFile(s.Id)))
         {
@@ -110,5 +119,11 @@ internal static class SessionEndpoints
         return new SessionDto(s.Id, s.Name, s.State.ToString().ToLowerInvariant(), s.CreatedAt, s.UpdatedAt, s.ExpiresAt,
             s.SizeBytes, s.FileCount, s.TableCount, files.Select(UploadedFileDto.From).ToList(), scan,
             Find(s.ActiveJobId), Find(s.LastJobId), s.TablesReady, s.CurrentConversionId is null ? null : s.TablesError, undoable);
+    }
+
+    private static Task<List<JobRecord>> JobsOfAsync(WorkspaceSession s, RetDbContext db, CancellationToken ct)
+    {
+        var ids = new[] { s.ActiveJobId, s.LastJobId }.Where(j => j is not null).Select(j => j!.Value).ToList();
+        return db.Set<JobRecord>().AsNoTracking().Where(j => ids.Contains(j.Id)).ToListAsync(ct);
     }
 }
