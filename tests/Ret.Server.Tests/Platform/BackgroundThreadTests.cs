@@ -9,12 +9,18 @@ public sealed class BackgroundThreadTests
     [Fact]
     public async Task Work_runs_on_its_own_lower_priority_thread()
     {
-        var caller = Environment.CurrentManagedThreadId;
         var callerNice = NiceOfThisThread();
         for (var i = 0; i < 20; i++)
         {
-            var (thread, nice) = await BackgroundThread.RunAsync("test load", () => (Environment.CurrentManagedThreadId, NiceOfThisThread()));
+            // The caller is the thread running this line (it changes after each await). It is alive while it starts the
+            // work, so the work's thread cannot have been given its id. The id of a thread that has ended can be given
+            // again, so the test's first thread is not a valid comparison (it failed once in CI that way).
+            var caller = Environment.CurrentManagedThreadId;
+            var (thread, name, pooled, nice) = await BackgroundThread.RunAsync("test load", () =>
+                (Environment.CurrentManagedThreadId, Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread, NiceOfThisThread()));
             Assert.NotEqual(caller, thread);
+            Assert.Equal("test load", name);
+            Assert.False(pooled);
             if (OperatingSystem.IsLinux())
             {
                 Assert.Equal(callerNice + 10, nice);
