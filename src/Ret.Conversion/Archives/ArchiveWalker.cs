@@ -5,8 +5,9 @@ namespace Ret.Conversion.Archives;
 
 /// <summary>
 /// Walks a ZIP, an XML file or a folder, descending into nested ZIPs, and lists every entry as XML, archive,
-/// skipped or rejected. Nothing is extracted under its own name: nested archives that need a seekable stream
-/// are kept in memory when small or spilled to a generated temp file (deleted on dispose).
+/// skipped or rejected. Nothing is extracted under its own name: a nested archive stored without compression is
+/// read in place (a range of its container); one that is compressed is inflated into memory when small or spilled to
+/// a generated temp file (deleted on dispose), because reading a ZIP needs a seekable stream.
 /// The walk order is deterministic: ZIP central-directory order, folders sorted ordinally.
 /// </summary>
 internal sealed class ArchiveWalker : IDisposable
@@ -17,6 +18,7 @@ internal sealed class ArchiveWalker : IDisposable
     private readonly string _tempRoot;
     private readonly HashSet<string> _paths = new(StringComparer.Ordinal);
     private readonly EntryOpener _opener;
+    private readonly Dictionary<ContainerHandle, StoredEntries.Record[]?> _directories = new(ReferenceEqualityComparer.Instance);
     private long _memoryHeld;
     private int _entryCount;
     private bool _createdTemp;
@@ -163,7 +165,7 @@ internal sealed class ArchiveWalker : IDisposable
                     yield return Rejected(childSegments, $"Archive nesting depth cap ({_limits.MaxArchiveDepth}) reached; not opened.", entry);
                     continue;
                 }
-                var (nested, reason) = Materialise(entry);
+                var (nested, reason) = InPlace(container, entries.Count, i, entry) ?? Materialise(entry);
                 if (nested is null)
                 {
                     yield return Rejected(childSegments, reason!, entry);
@@ -215,6 +217,47 @@ internal sealed class ArchiveWalker : IDisposable
         }
         return null;
     }
+
+    /// <summary>A nested archive stored without compression, as a range of its container (nothing copied; its bytes
+    /// are charged to the walk's budget as a copy's would be); null when it is compressed or its place in the
+    /// container cannot be located simply (docs/decisions/0110).</summary>
+    private (ContainerHandle? Handle, string? Reason)? InPlace(ContainerHandle container, int count, int index, ZipArchiveEntry entry)
+    {
+        if (entry.CompressedLength != entry.Length || entry.Length == 0) return null;
+        long? data;
+        try
+        {
+            using var stream = container.OpenStream();
+            if (!_directories.TryGetValue(container, out var records))
+            {
+                records = StoredEntries.ReadDirectory(stream);
+                _directories[container] = records;
+            }
+            data = records is not null && records.Length == count ? StoredEntries.DataOffset(stream, records[index], entry.Length) : null;
+        }
+        catch (Exception ex) when (ex is IOException or EndOfStreamException)
+        {
+            return null;
+        }
+        if (data is null) return null;
+        try
+        {
+            Budget.Consume(entry.Length);
+        }
+        catch (LimitExceededException ex)
+        {
+            StopReason = ex.Message;
+            return (null, ex.Message);
+        }
+        InPlaceCount++;
+        return (container.Slice(data.Value, entry.Length), null);
+    }
+
+    /// <summary>Nested archives read in place so far (see <see cref="InPlace"/>).</summary>
+    internal int InPlaceCount { get; private set; }
+
+    /// <summary>Bytes of nested archives copied into memory so far.</summary>
+    internal long MemoryHeld => _memoryHeld;
 
     /// <summary>Inflates a nested archive (counting every byte) into memory or a generated temp file.</summary>
     private (ContainerHandle? Handle, string? Reason) Materialise(ZipArchiveEntry entry)
