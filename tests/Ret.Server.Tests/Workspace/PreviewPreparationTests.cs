@@ -124,6 +124,46 @@ public sealed class PreviewPreparationTests(WorkspaceFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task A_wide_table_is_prepared_for_preview_with_more_memory_than_a_load_starts_with()
+    {
+        // 1 200 columns: DuckDB's insert holds buffers per column, far beyond the staging database's starting limit.
+        // Before the limit was raised on demand, this store was never ready ("could not be prepared").
+        const int width = 1_200, records = 60;
+        var xml = new System.Text.StringBuilder("<Export>");
+        for (var r = 0; r < records; r++)
+        {
+            xml.Append("<Item>");
+            for (var f = 0; f < width; f++) xml.Append("<F").Append(f).Append('>').Append(r).Append('.').Append(f).Append("</F").Append(f).Append('>');
+            xml.Append("</Item>");
+        }
+        xml.Append("</Export>");
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await CreateSessionAsync(http, "wide");
+        using var zipped = new MemoryStream();
+        using (var zip = new ZipArchive(zipped, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using var entry = zip.CreateEntry("WIDE.xml").Open();
+            await entry.WriteAsync(System.Text.Encoding.UTF8.GetBytes(xml.ToString()));
+        }
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/wide.zip",
+            new ByteArrayContent(zipped.ToArray()))).StatusCode);
+        await WaitForStateAsync(http, session, "scanned");
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { })).StatusCode);
+        await WaitForStateAsync(http, session, "converted");
+        await WaitForTablesReadyAsync(http, session);
+
+        using var tables = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables");
+        var table = tables.RootElement.EnumerateArray().Single().GetProperty("name").GetString();
+        using var page = await JsonAsync(http, $"/api/workspace/sessions/{session}/tables/{table}/rows?offset={records - 1}&limit=1");
+        var columns = page.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList();
+        var row = page.RootElement.GetProperty("rows")[0].EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal(width, columns.Count);
+        Assert.Equal($"{records - 1}.{width - 1}", row[columns.IndexOf($"F{width - 1}")]);
+        Assert.Equal($"{records - 1}.0", row[columns.IndexOf("F0")]);
+    }
+
+    [Fact]
     public async Task A_superseded_conversion_never_replaces_the_store()
     {
         var user = await TestAuth.CreateUserAsync(factory);

@@ -616,4 +616,52 @@ public sealed class SessionTableStoreTests : TableStoreTestBase
         await factory.CloseAsync(Directory);
         Assert.Single(await factory.Open(Directory).ListTablesAsync());
     }
+
+    private string WriteGrid(string name, int width, int rows) => WriteCsv(name, Enumerable.Range(0, width).Select(c => $"c{c}").ToArray(),
+        Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, width).Select(c => $"{r}.{c}").ToArray()));
+
+    [Theory]
+    [InlineData(1_500, 3_000)] // 1 500 columns need ~0.5 GB: the load is retried with the limit doubled until it fits
+    [InlineData(35, 120_000)] // the bench's nested table's width, a row group and more, within the starting limit
+    public async Task A_table_loads_in_the_staging_database_with_the_default_memory_limits(int width, int rows)
+    {
+        // The staging database (the preview store's load after a conversion) runs with the shipped defaults.
+        using var factory = new SessionTableStoreFactory(new TableStoreOptions());
+        var store = factory.Open(Directory, forLoading: true);
+        var path = WriteGrid("grid.csv", width, rows);
+
+        var imported = await store.ImportCsvAsync("W", "g", path);
+
+        Assert.True(imported.Succeeded, string.Join("; ", imported.Problems));
+        Assert.Equal(rows, imported.Value!.Rows);
+        Assert.Equal(48_000_000, TableStoreOptions.ParseSize(store.MemoryLimitSetting().Replace(" ", "", StringComparison.Ordinal)), 1_000_000.0); // set back
+        var last = await store.GetPageAsync("W", new PageQuery(rows - 2, 2));
+        Assert.Equal([rows - 2L, rows - 1L], last.Value!.RowIds);
+        Assert.Equal($"{rows - 1}.{width - 1}", last.Value.Rows[1][width - 1]);
+        Assert.Equal($"{rows - 2}.0", last.Value.Rows[0][0]);
+    }
+
+    [Fact]
+    public async Task A_table_that_needs_more_than_the_most_a_load_may_use_is_refused_by_name_and_leaves_nothing_behind()
+    {
+        using var factory = new SessionTableStoreFactory(new TableStoreOptions { LoadMemoryLimit = "16MB", LoadMemoryLimitMax = "64MB" });
+        var store = factory.Open(Directory, forLoading: true);
+
+        var error = await Assert.ThrowsAsync<TableTooLargeException>(() => store.ImportCsvAsync("Wide", "g", WriteGrid("wide.csv", 1_500, 500)));
+
+        Assert.Contains("Table Wide (1500 columns)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("64MB", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ListTablesAsync());
+        Assert.Equal(16_000_000, TableStoreOptions.ParseSize(store.MemoryLimitSetting().Replace(" ", "", StringComparison.Ordinal)), 1_000_000.0);
+        var narrow = await store.ImportCsvAsync("Narrow", "g", WriteGrid("narrow.csv", 3, 1_000));
+        Assert.True(narrow.Succeeded, string.Join("; ", narrow.Problems));
+        Assert.Equal(1_000, narrow.Value!.Rows);
+    }
+
+    [Theory]
+    [InlineData("48MB", 48_000_000L)]
+    [InlineData("1GB", 1_000_000_000L)]
+    [InlineData("1.5 GiB", 1_610_612_736L)]
+    [InlineData("512KiB", 524_288L)]
+    public void Sizes_are_read_as_DuckDB_reads_them(string value, long bytes) => Assert.Equal(bytes, TableStoreOptions.ParseSize(value));
 }

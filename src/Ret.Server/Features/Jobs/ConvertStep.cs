@@ -264,8 +264,10 @@ public sealed class ConvertStep(
             {
                 Details = new { jobId = conversionId, sessionId, error = ex.GetType().Name, message = ex.Message },
             });
-            await current.ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError,
-                "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry."), CancellationToken.None);
+            var error = ex is TableTooLargeException
+                ? ex.Message + " Downloads still work."
+                : "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry.";
+            await current.ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError, error), CancellationToken.None);
         }
     }
 }

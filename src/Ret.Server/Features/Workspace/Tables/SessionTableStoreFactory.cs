@@ -48,9 +48,9 @@ public sealed class SessionTableStoreFactory : IDisposable
     public SessionTableStore Open(string sessionDirectory, bool forLoading = false)
     {
         var path = Path.Combine(Path.GetFullPath(sessionDirectory), DatabaseFileName);
-        var database = _sessions.GetOrAdd(path, p => new SessionDatabase(p, forLoading
-            ? ConnectionString(p, Options.LoadMemoryLimit, Options.LoadThreads)
-            : ConnectionString(p, Options.MemoryLimit, Options.Threads)));
+        var database = _sessions.GetOrAdd(path, p => forLoading
+            ? new SessionDatabase(p, ConnectionString(p, Options.LoadMemoryLimit, Options.LoadThreads), Options.LoadMemoryLimit)
+            : new SessionDatabase(p, ConnectionString(p, Options.MemoryLimit, Options.Threads), Options.MemoryLimit));
         return new SessionTableStore(this, database);
     }
 
@@ -122,7 +122,7 @@ public sealed class SessionTableStoreFactory : IDisposable
 }
 
 /// <summary>One session's database: its single-writer lock and the anchor connection.</summary>
-internal sealed class SessionDatabase(string path, string connectionString)
+internal sealed class SessionDatabase(string path, string connectionString, string memoryLimit)
 {
     private readonly Lock _sync = new();
     private DuckDBConnection? _anchor;
@@ -130,6 +130,9 @@ internal sealed class SessionDatabase(string path, string connectionString)
     public string Path { get; } = path;
 
     public string ConnectionString { get; } = connectionString;
+
+    /// <summary>The DuckDB memory limit the database is opened with.</summary>
+    public string MemoryLimit { get; } = memoryLimit;
 
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
 
