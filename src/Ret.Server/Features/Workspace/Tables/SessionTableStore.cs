@@ -215,17 +215,18 @@ public sealed class SessionTableStore
 
     /// <summary>
     /// <see cref="TryBulkLoad"/> at the database's memory limit; a load that runs out of memory is retried with the limit
-    /// doubled, up to <see cref="TableStoreOptions.LoadMemoryLimitMax"/>, and the limit is set back afterwards. DuckDB's
-    /// insert holds buffers per column, so what a load needs grows with the table's width: a 35-column table of
-    /// 305 000 rows loads at 32 MB, a 1 500-column one needs ~0.5 GB (measured, ADR 0401 amendment). The insert is one
-    /// statement, so a failed attempt leaves the table empty.
+    /// doubled, up to <see cref="TableStoreOptions.LoadMemoryLimitMax"/>, and the limit is set back afterwards when
+    /// DuckDB can give the memory back (rows of tables loaded before are not checkpointed yet and stay in memory, so it
+    /// sometimes cannot; the next table then starts at the raised limit). DuckDB's insert holds buffers per column, so
+    /// what a load needs grows with the table's width: a 35-column table of 305 000 rows loads at 32 MB, a 1 500-column
+    /// one needs ~0.5 GB (measured, ADR 0401 amendment). The insert is one statement, so a failed attempt leaves the
+    /// table empty.
     /// </summary>
     /// <exception cref="TableTooLargeException">The load needs more than the most it may be given.</exception>
     private long? BulkLoadWithinMemory(DuckDBConnection connection, string tableName, string physical, string csvPath, int width, char delimiter)
     {
-        var limit = TableStoreOptions.ParseSize(_database.MemoryLimit);
+        var limit = _database.MemoryLimitBytes;
         var max = Math.Max(limit, TableStoreOptions.ParseSize(_factory.Options.LoadMemoryLimitMax));
-        var raised = false;
         try
         {
             while (true)
@@ -244,15 +245,31 @@ public sealed class SessionTableStore
                     }
 
                     limit = Math.Min(limit * 2, max);
-                    Execute(connection, $"SET memory_limit = '{(limit / 1024).ToString(CultureInfo.InvariantCulture)}KiB'");
-                    raised = true;
+                    SetMemoryLimit(connection, limit);
                 }
             }
         }
         finally
         {
-            if (raised) Execute(connection, $"SET memory_limit = {SqlLiteral(_database.MemoryLimit)}");
+            var configured = TableStoreOptions.ParseSize(_database.MemoryLimit);
+            if (_database.MemoryLimitBytes != configured)
+            {
+                try
+                {
+                    SetMemoryLimit(connection, configured);
+                }
+                catch (DuckDBException)
+                {
+                    // "could not free up enough memory for the new limit": stays raised for the next table
+                }
+            }
         }
+    }
+
+    private void SetMemoryLimit(DuckDBConnection connection, long bytes)
+    {
+        Execute(connection, $"SET memory_limit = '{(bytes / 1024).ToString(CultureInfo.InvariantCulture)}KiB'");
+        _database.MemoryLimitBytes = bytes;
     }
 
     /// <summary>The database's current DuckDB memory limit, as DuckDB prints it (for tests).</summary>

@@ -134,6 +134,10 @@ internal sealed class SessionDatabase(string path, string connectionString, stri
     /// <summary>The DuckDB memory limit the database is opened with.</summary>
     public string MemoryLimit { get; } = memoryLimit;
 
+    /// <summary>The limit in force now: a load may have raised it (see <c>SessionTableStore.BulkLoadWithinMemory</c>).
+    /// Changed only under <see cref="WriteLock"/>.</summary>
+    public long MemoryLimitBytes { get; set; } = TableStoreOptions.ParseSize(memoryLimit);
+
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
 
     public DateTimeOffset LastUsed { get; set; }
