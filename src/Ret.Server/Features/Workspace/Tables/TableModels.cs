@@ -127,21 +127,24 @@ public sealed class TableTooLargeException(string message, Exception inner) : Ex
 /// <summary>Settings of the session table stores (bind to <c>Workspace:Tables</c>).</summary>
 public sealed class TableStoreOptions
 {
-    /// <summary>Bytes of a DuckDB size setting as the options accept it (<c>KB/MB/GB</c> are powers of 1000, as in DuckDB,
+    /// <summary>A DuckDB size setting as the options accept it: a number and a unit.</summary>
+    private const string SizePattern = @"^(?<n>\d+(\.\d+)?)\s*(?<u>KB|MB|GB|KiB|MiB|GiB)$";
+
+    /// <summary>Bytes of a size setting (<see cref="SizePattern"/>; <c>KB/MB/GB</c> are powers of 1000, as in DuckDB,
     /// <c>KiB/MiB/GiB</c> powers of 1024).</summary>
     public static long ParseSize(string value)
     {
-        var match = System.Text.RegularExpressions.Regex.Match(value.Trim(), @"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$");
+        var match = System.Text.RegularExpressions.Regex.Match(value.Trim(), SizePattern);
         if (!match.Success) throw new FormatException($"Not a size: '{value}'.");
-        var unit = match.Groups[2].Value switch
+        var unit = match.Groups["u"].Value switch
         {
             "KB" => 1e3, "MB" => 1e6, "GB" => 1e9, "KiB" => 1024.0, "MiB" => 1024.0 * 1024, _ => 1024.0 * 1024 * 1024,
         };
-        return (long)(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) * unit);
+        return (long)(double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture) * unit);
     }
 
     /// <summary>DuckDB memory limit per open session database (DuckDB syntax, e.g. <c>256MB</c>).</summary>
-    [Required, RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")]
+    [Required, RegularExpression(SizePattern)]
     public string MemoryLimit { get; set; } = "256MB";
 
     /// <summary>DuckDB worker threads per open session database.</summary>
@@ -152,12 +155,12 @@ public sealed class TableStoreOptions
     /// (one sequential bulk insert of a table of tens of columns needs little; a low limit keeps the load from stacking on
     /// the engine's peak). A load that needs more — DuckDB's insert holds buffers per column, so wide tables do — is
     /// retried with the limit doubled, up to <see cref="LoadMemoryLimitMax"/> (ADR 0401, amendment of session 13).</summary>
-    [Required, RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")]
+    [Required, RegularExpression(SizePattern)]
     public string LoadMemoryLimit { get; set; } = "48MB";
 
     /// <summary>The most memory one table's load may be given (see <see cref="LoadMemoryLimit"/>); a table that needs
     /// more cannot be previewed or edited (its downloads still work).</summary>
-    [Required, RegularExpression(@"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$")]
+    [Required, RegularExpression(SizePattern)]
     public string LoadMemoryLimitMax { get; set; } = "1GB";
 
     /// <summary>DuckDB threads of the staging database; the row-numbered bulk insert runs on one anyway.</summary>
