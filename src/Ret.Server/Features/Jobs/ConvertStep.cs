@@ -8,6 +8,7 @@ using Ret.Server.Features.Workspace;
 using Ret.Server.Features.Workspace.Tables;
 using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Features.Jobs;
 
@@ -264,8 +265,8 @@ public sealed class ConvertStep(
             {
                 Details = new { jobId = conversionId, sessionId, error = ex.GetType().Name, message = ex.Message },
             });
-            var error = ex is TableTooLargeException
-                ? ex.Message + " Downloads still work."
+            var error = ex is TableTooLargeException ? ex.Message + " Downloads still work."
+                : DiskSpace.IsFull(ex) ? $"{DiskSpace.FullMessage} The tables could not be prepared for preview and editing. Downloads still work; convert again once space has been freed."
                 : "The tables could not be prepared for preview and editing. Downloads still work; convert again to retry.";
             await current.ExecuteUpdateAsync(u => u.SetProperty(s => s.TablesError, error), CancellationToken.None);
         }

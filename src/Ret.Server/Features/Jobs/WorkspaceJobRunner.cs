@@ -4,6 +4,7 @@ using Ret.Server.Domain;
 using Ret.Server.Features.Workspace;
 using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Features.Jobs;
 
@@ -18,6 +19,7 @@ public sealed class WorkspaceJobRunner(
     ConvertStep convert,
     JobScheduler scheduler,
     JobChangeSignal changes,
+    WorkspaceStorage storage,
     IOpsLog ops,
     ILogger<WorkspaceJobRunner> logger)
 {
@@ -102,6 +104,17 @@ public sealed class WorkspaceJobRunner(
             });
             outcome = (JobState.Failed, ex.Message, pump.Latest with { Phase = "failed" });
         }
+        catch (Exception ex) when (DiskSpace.IsFull(ex))
+        {
+            // The step wrote into a temporary or .partial folder, which it has removed: nothing half-written stays, and
+            // what the session had before (files, scan, current tables) is untouched. An operator has to act.
+            logger.LogError(ex, "Job {JobId} ({Kind}) stopped: the storage is full", job.Id, job.Kind);
+            ops.Write(new OpsEvent(OpsLevel.Error, OpsCategory.Job, $"{job.Kind} job stopped: the storage is full")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, freeBytes = DiskSpace.FreeBytes(storage.Root), message = ex.Message },
+            });
+            outcome = (JobState.Failed, StorageFullMessage(job.Kind), pump.Latest with { Phase = "failed" });
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogError(ex, "Job {JobId} ({Kind}) failed unexpectedly", job.Id, job.Kind);
@@ -125,6 +138,10 @@ public sealed class WorkspaceJobRunner(
             await convert.PrepareTablesAsync(job.SessionId, job.Id, shutdown);
         }
     }
+
+    internal static string StorageFullMessage(JobKind kind) => kind == JobKind.Convert
+        ? $"{DiskSpace.FullMessage} The conversion stopped and nothing of it was kept; your files and earlier tables are unchanged. Retry once space has been freed."
+        : $"{DiskSpace.FullMessage} The scan stopped; your uploaded files are kept. Retry once space has been freed.";
 
     private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)
     {

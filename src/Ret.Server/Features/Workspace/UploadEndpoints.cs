@@ -7,6 +7,7 @@ using Ret.Server.Features.Workspace.Uploads;
 using Ret.Server.Infrastructure.Operations;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Security;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Features.Workspace;
 
@@ -208,7 +209,16 @@ internal static class UploadEndpoints
 
     private static IResult Fail(HttpContext http, UploadError error, string? message)
     {
-        if (error is UploadError.PastLength or UploadError.FileTooLarge or UploadError.QuotaExceeded or UploadError.WrongFileType)
+        if (error == UploadError.StorageFull)
+        {
+            // Not the user's doing: the operator has to free space or grow the volume.
+            http.RequestServices.GetRequiredService<IOpsLog>().Write(new OpsEvent(OpsLevel.Error, OpsCategory.Upload,
+                "Upload stopped: the storage is full")
+            {
+                Details = new { userId = http.User.UserId(), user = http.User.UserName(), reason = message },
+            });
+        }
+        else if (error is UploadError.PastLength or UploadError.FileTooLarge or UploadError.QuotaExceeded or UploadError.WrongFileType)
         {
             // Caps hit are operations news: a user who keeps hitting them needs a bigger quota or a word.
             http.RequestServices.GetRequiredService<IOpsLog>().Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Upload,
@@ -228,6 +238,7 @@ internal static class UploadEndpoints
         UploadError.PastLength or UploadError.FileTooLarge => Problem(413, message ?? "The file is too large."),
         UploadError.QuotaExceeded => Problem(413, message ?? "Your storage quota is used up. Delete old sessions to make room."),
         UploadError.WrongFileType => Problem(415, message ?? "The file type does not match its name."),
+        UploadError.StorageFull => Problem(StatusCodes.Status507InsufficientStorage, message ?? DiskSpace.FullMessage),
         _ => Problem(400, message ?? "The upload was refused."),
     };
 

@@ -1,12 +1,15 @@
 using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Operations;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Infrastructure.Errors;
 
 /// <summary>The one place unexpected exceptions become responses. Expected outcomes are typed results in the
 /// handlers; what reaches here is logged with its stack trace and answered without one.</summary>
-public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails, ILogger<GlobalExceptionHandler> logger)
+public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails, IOpsLog ops, ILogger<GlobalExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
@@ -28,6 +31,14 @@ public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails
             logger.LogWarning("Request rejected on {Method} {Path}: {Reason}", httpContext.Request.Method, httpContext.Request.Path, title);
         }
 
+        if (status == StatusCodes.Status507InsufficientStorage)
+        {
+            ops.Write(new OpsEvent(OpsLevel.Error, OpsCategory.Health, "A request failed: the storage is full")
+            {
+                Details = new { method = httpContext.Request.Method, path = httpContext.Request.Path.Value, message = exception.Message },
+            });
+        }
+
         httpContext.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
@@ -46,6 +57,8 @@ public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails
     {
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (413, "The request body is too large."),
         BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
+        _ when DiskSpace.IsFull(exception) => (StatusCodes.Status507InsufficientStorage,
+            DiskSpace.FullMessage + " Nothing of this request was kept; try again once space has been freed."),
         _ when IsDatabaseUnavailable(exception) => (503, "The service is temporarily unavailable. Please try again shortly."),
         _ => (500, "An unexpected error occurred."),
     };

@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Storage;
 
@@ -26,8 +27,9 @@ internal sealed class DatabaseHealthCheck(RetDbContext db) : IHealthCheck
     }
 }
 
-/// <summary>The storage root accepts a write (create, flush, delete a probe file).</summary>
-internal sealed class StorageHealthCheck(RuntimePaths paths) : IHealthCheck
+/// <summary>The storage root accepts a write (create, flush, delete a probe file) and has room: Degraded below
+/// <c>Storage:LowSpaceBytes</c> free, Unhealthy when full.</summary>
+internal sealed class StorageHealthCheck(RuntimePaths paths, IOptionsMonitor<StorageOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -36,12 +38,18 @@ internal sealed class StorageHealthCheck(RuntimePaths paths) : IHealthCheck
         {
             await File.WriteAllBytesAsync(probe, [1, 2, 3, 4], cancellationToken);
             File.Delete(probe);
-            return HealthCheckResult.Healthy("storage writable");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return HealthCheckResult.Unhealthy("storage not writable", ex);
+            return HealthCheckResult.Unhealthy(DiskSpace.IsFull(ex) ? "storage full" : "storage not writable", ex);
         }
+
+        var free = DiskSpace.FreeBytes(paths.StorageRoot);
+        var data = free is { } bytes ? new Dictionary<string, object> { ["freeBytes"] = bytes } : null;
+        var low = options.CurrentValue.LowSpaceBytes;
+        return free < low
+            ? HealthCheckResult.Degraded($"storage writable, but only {free / (1024 * 1024)} MB free (below Storage:LowSpaceBytes)", data: data)
+            : HealthCheckResult.Healthy("storage writable", data);
     }
 }
 

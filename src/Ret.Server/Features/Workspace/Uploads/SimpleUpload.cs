@@ -1,4 +1,5 @@
 using System.Buffers;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Features.Workspace.Uploads;
 
@@ -81,6 +82,10 @@ public static class SimpleUpload
             File.Move(temp, destinationPath, overwrite: false);
             keep = true;
             return new SimpleUploadResult(name, kind, total, UploadError.None, null);
+        }
+        catch (IOException ex) when (DiskSpace.IsFull(ex))
+        {
+            return Fail(UploadError.StorageFull, $"{DiskSpace.FullMessage} Nothing of this file was kept: upload it again once space has been freed.");
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
+using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Features.Workspace.Uploads;
 
@@ -236,7 +237,14 @@ public sealed class TusUploadStore
                 }
 
                 // Disk writes are not cancelled half-way: the token is honoured between reads.
-                await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                try
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                }
+                catch (IOException ex) when (DiskSpace.IsFull(ex))
+                {
+                    return StorageFull(record, file, position);
+                }
                 position += read;
                 if (aborted is not null)
                 {
@@ -348,6 +356,30 @@ public sealed class TusUploadStore
         record.UpdatedAt = _clock.GetUtcNow();
         record.ExpiresAt = record.UpdatedAt + _limits.Expiration;
         Save(record);
+    }
+
+    /// <summary>The disk filled up during a write: the bytes before it stay (made durable when the disk still takes the
+    /// sidecar; otherwise its last checkpoint stands and the next append cuts the file back to it), the part of the
+    /// failed write that fit is cut off, and the client is told where the upload stands so it can resume later.</summary>
+    private UploadResult StorageFull(UploadRecord record, FileStream file, long position)
+    {
+        try
+        {
+            file.SetLength(position);
+            if (position < FileSignatures.SniffLength)
+            {
+                record.SignatureChecked = false; // the head the check accepted was in the lost write: check it again
+            }
+
+            Commit(record, file, position);
+        }
+        catch (IOException ex) when (DiskSpace.IsFull(ex))
+        {
+        }
+
+        var kept = Load(record.Id) ?? record;
+        return UploadResult.Fail(UploadError.StorageFull,
+            $"{DiskSpace.FullMessage} The upload is kept up to {Bytes(kept.Offset)}: resume it once space has been freed.", ToInfo(kept));
     }
 
     private void Rollback(UploadRecord record, FileStream file, long offset)

@@ -45,6 +45,9 @@ public enum UploadError
     InvalidName,
     /// <summary>The body ended before <c>Content-Length</c> bytes arrived (400; simple upload only).</summary>
     Incomplete,
+    /// <summary>The server's disk filled up while writing (507). A tus upload keeps what was written and can resume; a
+    /// simple upload keeps nothing.</summary>
+    StorageFull,
 }
 
 /// <summary>State of one tus upload as kept in its <c>.json</c> sidecar. Never expose <see cref="DataPath"/> to clients.</summary>

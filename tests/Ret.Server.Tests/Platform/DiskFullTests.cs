@@ -1,0 +1,368 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Ret.Server.Domain;
+using Ret.Server.Features.Jobs;
+using Ret.Server.Infrastructure.Errors;
+using Ret.Server.Infrastructure.Storage;
+using Ret.Server.Tests.Admin;
+using Ret.Server.Tests.Infrastructure;
+using Ret.Server.Tests.Workspace;
+
+namespace Ret.Server.Tests.Platform;
+
+/// <summary>The storage filling up, on a real file system: the storage root is a small tmpfs, filled to the last bytes
+/// with a filler file. Every request or job that runs out of space says so (507 / a job error naming the cause), keeps
+/// nothing half-written, loses nothing that was there before, tells the operators, and works again once space is freed.</summary>
+public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClassFixture<DiskFullTests.FullDiskFactory>
+{
+    [Fact]
+    public void A_real_out_of_space_error_is_recognised_wherever_it_is_wrapped()
+    {
+        // /dev/full answers every write with ENOSPC, the error a full file system gives.
+        var full = Assert.ThrowsAny<IOException>(() => File.WriteAllBytes("/dev/full", new byte[4096]));
+        Assert.True(DiskSpace.IsFull(full), $"{full.GetType().Name} {full.HResult}: {full.Message}");
+        Assert.True(DiskSpace.IsFull(new AggregateException(new InvalidOperationException("other"), full)));
+        Assert.True(DiskSpace.IsFull(new InvalidOperationException("wrapped", full)));
+        Assert.Equal(507, GlobalExceptionHandler.Classify(full).Status);
+
+        var missing = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
+        Assert.False(DiskSpace.IsFull(missing));
+        Assert.False(DiskSpace.IsFull(new AggregateException(new IOException("Sharing violation", 11))));
+        Assert.Equal(500, GlobalExceptionHandler.Classify(missing).Status);
+    }
+
+    [TmpfsFact]
+    public async Task A_resumable_upload_stopped_by_a_full_disk_keeps_what_was_written_and_resumes()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-tus");
+        var data = UploadData.Zip(3 * 1024 * 1024, seed: 7);
+        var create = new HttpRequestMessage(HttpMethod.Post, $"/api/workspace/sessions/{session}/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes("FULL_EXPORT.zip")));
+        var created = await http.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location!.ToString();
+        var id = location[(location.LastIndexOf('/') + 1)..];
+
+        long kept;
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 1024 * 1024 + 100 * 1024);
+            var patch = await PatchAsync(http, location, 0, data);
+            Assert.Equal(HttpStatusCode.InsufficientStorage, patch.StatusCode);
+            var problem = await patch.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Contains("storage is full", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+            Assert.Contains("resume", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+
+            kept = await OffsetAsync(http, location);
+            Assert.InRange(kept, 1, data.Length - 1);
+            Assert.Equal(0, kept % (256 * 1024)); // whole buffers: the part of the failed write that fit was cut off
+            Assert.Equal(kept, new FileInfo(Path.Combine(factory.StorageRoot, "uploads", Guid.Parse(id).ToString("N") + ".part")).Length);
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(http, location, kept, data[(int)kept..])).StatusCode);
+        var input = Path.Combine(factory.StorageRoot, "workspace", Guid.Parse(session).ToString("N"), "input", "FULL_EXPORT.zip");
+        Assert.True(File.ReadAllBytes(input).AsSpan().SequenceEqual(data), "the resumed upload differs from the file sent");
+
+        var admin = await TestAuth.LoginAdminAsync(factory);
+        await admin.WaitForItemAsync("/api/admin/ops-logs?category=upload&level=error",
+            e => e.GetProperty("message").GetString() == "Upload stopped: the storage is full"
+                 && e.GetProperty("details").GetString()!.Contains(user.UserName, StringComparison.Ordinal));
+    }
+
+    [TmpfsFact]
+    public async Task A_simple_upload_on_a_full_disk_gets_507_and_leaves_nothing_behind()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-put");
+        var data = UploadData.Zip(1024 * 1024, seed: 3);
+        var uploads = Path.Combine(factory.StorageRoot, "uploads");
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 200 * 1024);
+            var put = await http.PutAsync($"/api/workspace/sessions/{session}/files/PUT_EXPORT.zip", new ByteArrayContent(data));
+            Assert.Equal(HttpStatusCode.InsufficientStorage, put.StatusCode);
+            var title = (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString();
+            Assert.Contains("storage is full", title, StringComparison.Ordinal);
+            Assert.Contains("Nothing of this file was kept", title, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFiles(uploads, "put-*"));
+            using var detail = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}");
+            Assert.Empty(detail.RootElement.GetProperty("files").EnumerateArray());
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        var again = await http.PutAsync($"/api/workspace/sessions/{session}/files/PUT_EXPORT.zip", new ByteArrayContent(data));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+    }
+
+    [TmpfsFact]
+    public async Task A_conversion_on_a_full_disk_fails_with_the_cause_keeps_the_earlier_tables_and_retries()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-convert");
+        Assert.Equal(HttpStatusCode.Created,
+            (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", new ByteArrayContent(WorkspaceApiTests.NestedExport()))).StatusCode);
+        await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
+        var first = await ConvertAsync(http, session, "wide");
+        Assert.Equal("succeeded", first.GetProperty("state").GetString());
+        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
+        var before = await WorkspaceApiTests.DownloadByTicketAsync(http, session, new { kind = "table", table = "AR_PAYMENT_TERM", format = "csv" });
+        Assert.Contains("N30", before, StringComparison.Ordinal);
+
+        var runs = Path.Combine(factory.StorageRoot, "workspace", Guid.Parse(session).ToString("N"), "runs");
+        JsonElement failed;
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 0);
+            failed = await ConvertAsync(http, session, "relational");
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        Assert.Equal("failed", failed.GetProperty("state").GetString());
+        Assert.Equal(WorkspaceJobRunner.StorageFullMessage(JobKind.Convert), failed.GetProperty("error").GetString());
+        // Nothing half-written: only the first conversion's folder, and the tables and downloads are the first ones.
+        var folder = Assert.Single(Directory.EnumerateDirectories(runs));
+        Assert.Equal(Guid.Parse(first.GetProperty("id").GetString()!).ToString("N"), Path.GetFileName(folder));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(factory.StorageRoot, "tmp"), "convert-*"));
+        Assert.Equal(before, await WorkspaceApiTests.DownloadByTicketAsync(http, session, new { kind = "table", table = "AR_PAYMENT_TERM", format = "csv" }));
+        using (var page = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/rows?offset=0&limit=10"))
+        {
+            Assert.Equal(3, page.RootElement.GetProperty("rows").GetArrayLength());
+        }
+
+        var admin = await TestAuth.LoginAdminAsync(factory);
+        await admin.WaitForItemAsync("/api/admin/ops-logs?category=job&level=error",
+            e => e.GetProperty("message").GetString() == "Convert job stopped: the storage is full"
+                 && e.GetProperty("details").GetString()!.Contains(failed.GetProperty("id").GetString()!, StringComparison.Ordinal));
+
+        // Space freed: the same job, retried, converts.
+        var retry = await http.PostAsync($"/api/jobs/{failed.GetProperty("id").GetString()}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        var retried = await WaitForJobAsync(http, (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        Assert.Equal("succeeded", retried.GetProperty("state").GetString());
+    }
+
+    [TmpfsFact]
+    public async Task Readiness_warns_when_space_runs_low_and_fails_when_the_disk_is_full()
+    {
+        var client = factory.CreateClient();
+        Assert.Equal("Healthy", await StorageCheckAsync(client));
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 4 * 1024 * 1024); // below this factory's Storage:LowSpaceBytes (16 MB)
+            Assert.Equal("Degraded", await StorageCheckAsync(client));
+            factory.Disk.Fill(leaveBytes: 0);
+            Assert.Equal("Unhealthy", await StorageCheckAsync(client));
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        Assert.Equal("Healthy", await StorageCheckAsync(client));
+    }
+
+    private static async Task<string?> StorageCheckAsync(HttpClient client)
+    {
+        var response = await client.GetAsync("/health/ready");
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("checks").GetProperty("storage").GetString();
+    }
+
+    private static async Task<JsonElement> ConvertAsync(HttpClient http, string session, string mode)
+    {
+        var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { format = "csv", mode });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        return await WaitForJobAsync(http, (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+
+    private static async Task<JsonElement> WaitForJobAsync(HttpClient http, string job)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var state = await http.GetFromJsonAsync<JsonElement>($"/api/jobs/{job}");
+            if (state.GetProperty("state").GetString() is "succeeded" or "failed" or "cancelled")
+            {
+                return state;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"job {job} did not finish");
+    }
+
+    private static async Task<long> OffsetAsync(HttpClient http, string location)
+    {
+        var head = new HttpRequestMessage(HttpMethod.Head, location);
+        head.Headers.Add("Tus-Resumable", "1.0.0");
+        return long.Parse((await http.SendAsync(head)).Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Task<HttpResponseMessage> PatchAsync(HttpClient http, string location, long offset, byte[] bytes)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(bytes) };
+        request.Headers.Add("Tus-Resumable", "1.0.0");
+        request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
+        return http.SendAsync(request);
+    }
+
+    /// <summary>The server with its storage root on a 48 MB tmpfs (the database stays on the normal disk).</summary>
+    public sealed class FullDiskFactory : RetApiFactory
+    {
+        public Tmpfs Disk { get; } = Tmpfs.MountOrNull(48L * 1024 * 1024) ?? Tmpfs.Unavailable;
+
+        public string StorageRoot => Path.Combine(Disk.Path, "store");
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Storage:Root", StorageRoot),
+            new("Storage:LowSpaceBytes", (16 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Workspace:MaxFileBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("Workspace:QuotaBytesPerUser", (32 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("RateLimits:LoginPerIp:PermitLimit", "100000"),
+            new("RateLimits:LoginPerAccount:PermitLimit", "100000"),
+            new("RateLimits:HeavyPerUser:PermitLimit", "100000"),
+        ];
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Disk.Dispose();
+        }
+    }
+}
+
+/// <summary>A test that needs to mount a tmpfs (Linux, root): skipped, with the reason, where that is impossible.</summary>
+public sealed class TmpfsFactAttribute : FactAttribute
+{
+    public TmpfsFactAttribute()
+    {
+        if (!Tmpfs.CanMount)
+        {
+            Skip = "mounting a tmpfs needs Linux and root (CAP_SYS_ADMIN); skipped.";
+        }
+    }
+}
+
+/// <summary>A small real file system to fill up: a tmpfs mounted in a private folder, unmounted on dispose.</summary>
+public sealed class Tmpfs : IDisposable
+{
+    private Tmpfs(string path) => Path = path;
+
+    public static Tmpfs Unavailable { get; } = new(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ret-tests", "no-tmpfs"));
+
+    public string Path { get; }
+
+    private string Filler => System.IO.Path.Combine(Path, "filler");
+
+    public static bool CanMount { get; } = Probe();
+
+    private static bool Probe()
+    {
+        using var probe = MountOrNull(1024 * 1024);
+        return probe is not null;
+    }
+
+    public static Tmpfs? MountOrNull(long bytes)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "ret-tests", "tmpfs-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        if (Run("mount", "-t", "tmpfs", "-o", $"size={bytes},mode=0755", "ret-test-tmpfs", path))
+        {
+            return new Tmpfs(path);
+        }
+
+        Directory.Delete(path);
+        return null;
+    }
+
+    /// <summary>Writes a filler file until only about <paramref name="leaveBytes"/> are free (0: until the disk is full).</summary>
+    public void Fill(long leaveBytes)
+    {
+        var chunk = new byte[64 * 1024];
+        using var filler = new FileStream(Filler, FileMode.Create, FileAccess.Write, FileShare.None, 0);
+        try
+        {
+            while (true)
+            {
+                var free = DiskSpace.FreeBytes(Path) ?? 0;
+                var room = free - leaveBytes;
+                if (room <= 0 && leaveBytes > 0)
+                {
+                    break;
+                }
+
+                filler.Write(chunk, 0, (int)Math.Clamp(room, 4096, chunk.Length));
+            }
+        }
+        catch (IOException ex) when (DiskSpace.IsFull(ex))
+        {
+            // full to the last page
+        }
+    }
+
+    public void Free() => File.Delete(Filler);
+
+    public void Dispose()
+    {
+        if (ReferenceEquals(this, Unavailable))
+        {
+            return;
+        }
+
+        Run("umount", "-l", Path);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static bool Run(string file, params string[] args)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardError = true, RedirectStandardOutput = true });
+            if (process is null)
+            {
+                return false;
+            }
+
+            process.WaitForExit(10_000);
+            return process.HasExited && process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+}
