@@ -54,6 +54,7 @@ public sealed class ColumnPreviewTests
         var table = Assert.Single(Assert.Single(report.Groups).Tables);
         Assert.Equal("SALES_ORDER", table.Name);
         Assert.Equal(_expected, table.Columns);
+        Assert.Equal(_expected.Length, table.ColumnCount);
 
         // The conversion writes exactly this header (same order, same names).
         var (manifest, outDir) = await Run.Convert(input, temp);
@@ -87,6 +88,8 @@ public sealed class ColumnPreviewTests
         var columns = report.Groups.Single().Tables.Single().Columns;
         Assert.Equal(ArchiveScanner.MaxPreviewColumns, columns.Count);
         Assert.Equal(Enumerable.Range(1, 50).Select(i => $"f{i}"), columns);
+        Assert.Equal(80, report.Groups.Single().Tables.Single().ColumnCount); // the width is not capped with the names
+        Assert.Equal(80, RetJsonContext.DeserializeScan(RetJsonContext.Serialize(report))!.Groups.Single().Tables.Single().ColumnCount);
         Assert.Equal(new FileInfo(input).Length, report.TotalBytes);
     }
 
@@ -107,5 +110,6 @@ public sealed class ColumnPreviewTests
         const string json = """{"name":"G","recordElement":"r","recordPaths":["x/r"],"files":["a.xml"]}""";
         var table = System.Text.Json.JsonSerializer.Deserialize(json, RetJsonContext.Default.ScanTable)!;
         Assert.Empty(table.Columns);
+        Assert.Equal(0, table.ColumnCount);
     }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createUser, launchBrowser, newPage, screenshot, signInUi, uniqueName } from './support.mjs'
-import { flatExport, largeNestedExport, nestedExport } from './fixtures.mjs'
+import { flatExport, largeNestedExport, nestedExport, wideExport } from './fixtures.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PEER_DIR = process.env.RET_E2E_PEER_DIR ?? join(here, '..', '..', '..', 'shared', 'data', 'peer-examples')
@@ -420,6 +420,49 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
     assert.equal(await editor.evaluate((input) => input.closest('[data-cell]').getAttribute('data-cell')), cut2.cell,
       'the editor opens on the cell pressed first')
     await page.keyboard.press('Escape')
+  })
+})
+
+test('a table of 1 200 columns previews and reaches its last cell', { timeout: 5 * 60_000 }, async () => {
+  // Before session 13 a table wider than ~300 columns never reached the preview (DuckDB's load ran out of its fixed
+  // memory, ADR 0401); this walks the real thing from upload to the far corner of the grid.
+  const wide = wideExport()
+  const file = join(work, wide.name)
+  writeFileSync(file, wide.buffer)
+  await withPage(async (page) => {
+    await openNewSession(page)
+    await page.getByTestId('file-input').setInputFiles(file)
+    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+    // the groups table gives the sample's width, not the 50 names the scan lists
+    const group = page.getByRole('row').filter({ hasText: 'Export_wide_rows' }).first()
+    assert.match(await group.innerText(), /1,200/)
+    await page.getByRole('button', { name: 'Convert' }).click()
+    await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
+    const row = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'WIDE_ROWS' }).first()
+    await row.waitFor({ timeout: LONG })
+    assert.match(await row.innerText(), /1,200/)
+    await page.getByRole('button', { name: /^Preview / }).first().click()
+    const grid = page.getByTestId('preview-grid')
+    await grid.locator('[data-cell="0:0"]').filter({ hasText: /^r0c0$/ }).waitFor({ timeout: LONG })
+    assert.equal(await grid.getAttribute('aria-colcount'), String(wide.columns + 1))
+    assert.equal(await grid.getAttribute('aria-rowcount'), String(wide.rows + 2))
+    await screenshot(page, 'ws-15-wide-table')
+
+    // Ctrl+End: the last column of the last row, scrolled into view with its value
+    await grid.locator('[data-cell="0:0"]').click()
+    await page.keyboard.press('Control+End')
+    const corner = `${wide.rows - 1}:${wide.columns - 1}`
+    await page.waitForFunction((cell) => document.activeElement?.getAttribute('data-cell') === cell, corner, { timeout: LONG })
+    assert.equal((await page.evaluate(() => document.activeElement?.textContent?.trim())), `r${wide.rows - 1}c${wide.columns - 1}`)
+    const header = await grid.locator(`[role=columnheader][aria-colindex="${wide.columns + 1}"]`).innerText()
+    assert.equal(header.trim(), `f${wide.columns}`)
+    const box = await page.evaluate(() => {
+      const cell = document.activeElement.getBoundingClientRect()
+      const view = document.querySelector('[data-testid=preview-grid] .grid__scroll').getBoundingClientRect()
+      return { left: cell.left, right: cell.right, viewLeft: view.left, viewRight: view.right }
+    })
+    assert.ok(box.left >= box.viewLeft - 1 && box.right <= box.viewRight + 1, `the last cell is in view (${JSON.stringify(box)})`)
+    await screenshot(page, 'ws-16-wide-table-corner')
   })
 })
 

@@ -195,3 +195,15 @@ export function flatExport(rows = 1_100_000) {
   parts.push('</rows>\n')
   return { name: 'Export_flat_rows.zip', buffer: zip([{ name: 'FLAT_ROWS.xml', data: parts.join('') }]), rows }
 }
+
+/** One table of `rows` × `columns` (fields f0001 …): wide enough that the preview store must raise its load memory
+ * (ADR 0401) and the grid draws a screen of a table far wider than the window. Cell (r, c) holds `r<r>c<c>`. */
+export function wideExport(rows = 300, columns = 1200) {
+  const names = Array.from({ length: columns }, (_, c) => `f${String(c + 1).padStart(4, '0')}`)
+  const parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<rows>\n']
+  for (let r = 0; r < rows; r++) {
+    parts.push('<row>', ...names.map((n, c) => `<${n}>r${r}c${c}</${n}>`), '</row>\n')
+  }
+  parts.push('</rows>\n')
+  return { name: 'Export_wide_rows.zip', buffer: zip([{ name: 'WIDE_ROWS.xml', data: parts.join('') }]), rows, columns }
+}

@@ -173,7 +173,7 @@ public static class ArchiveScanner
         var work = new List<(int Group, int Table)>();
         for (var g = 0; g < groups.Count; g++)
             for (var t = 0; t < groups[g].Tables.Count; t++) work.Add((g, t));
-        var results = new IReadOnlyList<string>[work.Count];
+        var results = new (IReadOnlyList<string> Names, int Count)[work.Count];
         var budget = new InflationBudget(options.Limits.MaxTotalBytes);
         Parallel.For(0, work.Count, parallel, () => new EntryOpener(options.Limits, budget), (w, _, opener) =>
         {
@@ -185,14 +185,14 @@ public static class ArchiveScanner
         {
             var (g, t) = work[w];
             var tables = (List<ScanTable>)groups[g].Tables;
-            tables[t] = tables[t] with { Columns = results[w] };
+            tables[t] = tables[t] with { Columns = results[w].Names, ColumnCount = results[w].Count };
         }
     }
 
-    private static IReadOnlyList<string> PreviewColumns(ScanTable table, Dictionary<string, int> byPath, List<WalkEntry> walked,
+    private static (IReadOnlyList<string> Names, int Count) PreviewColumns(ScanTable table, Dictionary<string, int> byPath, List<WalkEntry> walked,
         ScannedEntry[] entries, EntryOpener opener, ScanOptions options, CancellationToken ct)
     {
-        if (table.RecordElement.Length == 0) return [];
+        if (table.RecordElement.Length == 0) return ([], 0);
         var layout = new Conversion.ColumnLayout();
         var classifier = new Conversion.ValueClassifier(',');
         var remaining = Math.Max(options.SampleBytes, 1);
@@ -227,10 +227,10 @@ public static class ArchiveScanner
                 stream?.Dispose();
             }
         }
-        if (sampled == 0) return [];
+        if (sampled == 0) return ([], 0);
         layout.Resolve(table.Name, table.RecordElement, Conversion.RepeatMode.Wide, Conversion.ContextMode.Columns, includeSourceFile: false);
         var columns = layout.Tables[0].Columns;
-        return columns.Count <= MaxPreviewColumns ? [.. columns] : columns.GetRange(0, MaxPreviewColumns);
+        return (columns.Count <= MaxPreviewColumns ? [.. columns] : columns.GetRange(0, MaxPreviewColumns), columns.Count);
     }
 
     private static ScannedEntry ScanXml(EntryOpener opener, WalkEntry entry, ScanOptions options, GroupResolver resolver,

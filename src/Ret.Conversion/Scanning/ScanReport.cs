@@ -109,4 +109,9 @@ public sealed record ScanTable
     }
 
     private readonly IReadOnlyList<string> _columns = [];
+
+    /// <summary>How many columns the sampled files give (<see cref="Columns"/> lists at most
+    /// <see cref="ArchiveScanner.MaxPreviewColumns"/> of them). A lower bound of the converted table's width, for the same
+    /// reasons as <see cref="Columns"/>; 0 when no file could be read, and in reports written before this property existed.</summary>
+    public int ColumnCount { get; init; }
 }

@@ -37,6 +37,8 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
             var table = Assert.Single(group.GetProperty("tables").EnumerateArray());
             Assert.Equal("PaymentTerm", table.GetProperty("recordElement").GetString());
             Assert.Contains("Code", table.GetProperty("columnsPreview").EnumerateArray().Select(c => c.GetString()));
+            Assert.Equal(table.GetProperty("columnsPreview").GetArrayLength(), table.GetProperty("columnCount").GetInt32());
+            Assert.Equal(["Code", "Days"], table.GetProperty("columnsPreview").EnumerateArray().Select(c => c.GetString()!));
         }
 
         var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { format = "csv" });

@@ -112,7 +112,10 @@ export interface ScanTable {
   recordElement: string
   recordPaths: string[]
   fileCount: number
+  /** at most 50 names; the sample's full width is columnCount */
   columnsPreview: string[]
+  /** columns the sampled files give (a lower bound of the converted table's width) */
+  columnCount: number
 }
 
 export interface ScanGroup {
