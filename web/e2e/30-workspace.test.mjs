@@ -68,6 +68,24 @@ async function openNewSession(page) {
   await page.waitForURL((url) => /\/app\/sessions\/[\w-]+$/.test(url.pathname) && url.href !== previous)
 }
 
+/** Writes a generated export to disk, opens a new session, uploads it and waits until the scan enables Convert. */
+async function uploadGenerated(page, fixture) {
+  const file = join(work, fixture.name)
+  writeFileSync(file, fixture.buffer)
+  await openNewSession(page)
+  await page.getByTestId('file-input').setInputFiles(file)
+  await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+}
+
+/** Converts with the options shown and returns the results row of `table` once the conversion has succeeded. */
+async function convertAndFindTable(page, table) {
+  await page.getByRole('button', { name: 'Convert' }).click()
+  await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
+  const row = page.getByTestId('results-table').getByRole('row').filter({ hasText: table }).first()
+  await row.waitFor({ timeout: LONG })
+  return row
+}
+
 async function confirm(page, label) {
   const dialog = page.getByTestId('confirm-dialog')
   await dialog.waitFor()
@@ -308,16 +326,9 @@ test('a table of more than a million rows scrolls to its last row', { timeout: 5
   // 1.1 M rows × 32 px is taller than Chromium lets an element be (33 554 432 px): without the scaled scroll the last
   // ~50 k rows could not be reached (Firefox's cap, ~17.9 M px, cut a 1 M-row table in half).
   const flat = flatExport()
-  const file = join(work, flat.name)
-  writeFileSync(file, flat.buffer)
   await withPage(async (page) => {
-    await openNewSession(page)
-    await page.getByTestId('file-input').setInputFiles(file)
-    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
-    await page.getByRole('button', { name: 'Convert' }).click()
-    await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
-    const row = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'FLAT_ROWS' }).first()
-    await row.waitFor({ timeout: LONG })
+    await uploadGenerated(page, flat)
+    const row = await convertAndFindTable(page, 'FLAT_ROWS')
     assert.match(await row.innerText(), /1,100,000/)
     await page.getByRole('button', { name: /^Preview / }).first().click()
     const grid = page.getByTestId('preview-grid')
@@ -427,19 +438,12 @@ test('a table of 1 200 columns previews and reaches its last cell', { timeout: 5
   // Before session 13 a table wider than ~300 columns never reached the preview (DuckDB's load ran out of its fixed
   // memory, ADR 0401); this walks the real thing from upload to the far corner of the grid.
   const wide = wideExport()
-  const file = join(work, wide.name)
-  writeFileSync(file, wide.buffer)
   await withPage(async (page) => {
-    await openNewSession(page)
-    await page.getByTestId('file-input').setInputFiles(file)
-    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+    await uploadGenerated(page, wide)
     // the groups table gives the sample's width, not the 50 names the scan lists
     const group = page.getByRole('row').filter({ hasText: 'Export_wide_rows' }).first()
     assert.match(await group.innerText(), /1,200/)
-    await page.getByRole('button', { name: 'Convert' }).click()
-    await page.locator('[data-testid=job-progress][data-state=succeeded][data-kind=convert]').waitFor({ timeout: LONG })
-    const row = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'WIDE_ROWS' }).first()
-    await row.waitFor({ timeout: LONG })
+    const row = await convertAndFindTable(page, 'WIDE_ROWS')
     assert.match(await row.innerText(), /1,200/)
     await page.getByRole('button', { name: /^Preview / }).first().click()
     const grid = page.getByTestId('preview-grid')

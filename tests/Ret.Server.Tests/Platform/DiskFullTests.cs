@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Ret.Server.Domain;
 using Ret.Server.Features.Jobs;
@@ -42,26 +40,20 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
         var http = user.Client;
         var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-tus");
         var data = UploadData.Zip(3 * 1024 * 1024, seed: 7);
-        var create = new HttpRequestMessage(HttpMethod.Post, $"/api/workspace/sessions/{session}/uploads");
-        create.Headers.Add("Tus-Resumable", "1.0.0");
-        create.Headers.Add("Upload-Length", data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        create.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes("FULL_EXPORT.zip")));
-        var created = await http.SendAsync(create);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var location = created.Headers.Location!.ToString();
+        var location = await WorkspaceApiTests.CreateUploadAsync(http, session, data.Length, "FULL_EXPORT.zip");
         var id = location[(location.LastIndexOf('/') + 1)..];
 
         long kept;
         try
         {
             factory.Disk.Fill(leaveBytes: 1024 * 1024 + 100 * 1024);
-            var patch = await PatchAsync(http, location, 0, data);
+            var patch = await WorkspaceApiTests.PatchAsync(http, location, 0, data);
             Assert.Equal(HttpStatusCode.InsufficientStorage, patch.StatusCode);
             var problem = await patch.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Contains("storage is full", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
             Assert.Contains("resume", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
 
-            kept = await OffsetAsync(http, location);
+            kept = await WorkspaceApiTests.UploadOffsetAsync(http, location);
             Assert.InRange(kept, 1, data.Length - 1);
             Assert.Equal(0, kept % (256 * 1024)); // whole buffers: the part of the failed write that fit was cut off
             Assert.Equal(kept, new FileInfo(Path.Combine(factory.StorageRoot, "uploads", Guid.Parse(id).ToString("N") + ".part")).Length);
@@ -71,7 +63,7 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
             factory.Disk.Free();
         }
 
-        Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(http, location, kept, data[(int)kept..])).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await WorkspaceApiTests.PatchAsync(http, location, kept, data[(int)kept..])).StatusCode);
         var input = Path.Combine(factory.StorageRoot, "workspace", Guid.Parse(session).ToString("N"), "input", "FULL_EXPORT.zip");
         Assert.True(File.ReadAllBytes(input).AsSpan().SequenceEqual(data), "the resumed upload differs from the file sent");
 
@@ -210,22 +202,6 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
         }
 
         throw new TimeoutException($"job {job} did not finish");
-    }
-
-    private static async Task<long> OffsetAsync(HttpClient http, string location)
-    {
-        var head = new HttpRequestMessage(HttpMethod.Head, location);
-        head.Headers.Add("Tus-Resumable", "1.0.0");
-        return long.Parse((await http.SendAsync(head)).Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static Task<HttpResponseMessage> PatchAsync(HttpClient http, string location, long offset, byte[] bytes)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(bytes) };
-        request.Headers.Add("Tus-Resumable", "1.0.0");
-        request.Headers.Add("Upload-Offset", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/offset+octet-stream");
-        return http.SendAsync(request);
     }
 
     /// <summary>The server with its storage root on a 48 MB tmpfs (the database stays on the normal disk).</summary>

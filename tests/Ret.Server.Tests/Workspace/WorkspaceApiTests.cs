@@ -168,20 +168,11 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         var session = await CreateSessionAsync(http, "tus");
         var data = NestedExport();
 
-        var create = new HttpRequestMessage(HttpMethod.Post, $"/api/workspace/sessions/{session}/uploads");
-        create.Headers.Add("Tus-Resumable", "1.0.0");
-        create.Headers.Add("Upload-Length", data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        create.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes("AR_EXPORT.zip")));
-        var created = await http.SendAsync(create);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var location = created.Headers.Location!.ToString();
+        var location = await CreateUploadAsync(http, session, data.Length, "AR_EXPORT.zip");
 
         Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(http, location, 0, data[..100])).StatusCode);
         // the connection "drops"; the client asks where to continue
-        var head = new HttpRequestMessage(HttpMethod.Head, location);
-        head.Headers.Add("Tus-Resumable", "1.0.0");
-        var offset = (await http.SendAsync(head)).Headers.GetValues("Upload-Offset").Single();
-        Assert.Equal("100", offset);
+        Assert.Equal(100, await UploadOffsetAsync(http, location));
 
         Assert.Equal(HttpStatusCode.Conflict, (await PatchAsync(http, location, 50, data[50..])).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await PatchAsync(http, location, 100, data[100..])).StatusCode);
@@ -379,7 +370,27 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static Task<HttpResponseMessage> PatchAsync(HttpClient http, string location, long offset, byte[] bytes)
+    /// <summary>tus creation: a new upload of <paramref name="length"/> bytes named <paramref name="fileName"/>; its URL.</summary>
+    internal static async Task<string> CreateUploadAsync(HttpClient http, string session, long length, string fileName)
+    {
+        var create = new HttpRequestMessage(HttpMethod.Post, $"/api/workspace/sessions/{session}/uploads");
+        create.Headers.Add("Tus-Resumable", "1.0.0");
+        create.Headers.Add("Upload-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        create.Headers.Add("Upload-Metadata", "filename " + Convert.ToBase64String(Encoding.UTF8.GetBytes(fileName)));
+        var created = await http.SendAsync(create);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return created.Headers.Location!.ToString();
+    }
+
+    /// <summary>tus HEAD: where the server says the upload stands.</summary>
+    internal static async Task<long> UploadOffsetAsync(HttpClient http, string location)
+    {
+        var head = new HttpRequestMessage(HttpMethod.Head, location);
+        head.Headers.Add("Tus-Resumable", "1.0.0");
+        return long.Parse((await http.SendAsync(head)).Headers.GetValues("Upload-Offset").Single(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    internal static Task<HttpResponseMessage> PatchAsync(HttpClient http, string location, long offset, byte[] bytes)
     {
         var request = new HttpRequestMessage(HttpMethod.Patch, location) { Content = new ByteArrayContent(bytes) };
         request.Headers.Add("Tus-Resumable", "1.0.0");
