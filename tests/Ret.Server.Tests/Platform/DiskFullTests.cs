@@ -154,6 +154,69 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
     }
 
     [TmpfsFact]
+    public async Task An_edit_on_a_full_disk_is_refused_whole_and_the_table_and_patch_log_stay_as_they_were()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-edit");
+        Assert.Equal(HttpStatusCode.Created,
+            (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", new ByteArrayContent(WorkspaceApiTests.NestedExport()))).StatusCode);
+        await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
+        Assert.Equal("succeeded", (await ConvertAsync(http, session, "wide")).GetProperty("state").GetString());
+        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
+        var edits = $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/edits";
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(edits,
+            new { ops = new object[] { new { op = "set", rowId = 0, column = "Code", value = "BEFORE" } } })).StatusCode);
+        var codes = await CodesAsync(http, session);
+        var patches = await PatchCountAsync(http, session);
+
+        HttpResponseMessage refused;
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 0);
+            refused = await http.PostAsJsonAsync(edits, new
+            {
+                ops = new object[]
+                {
+                    // values larger than the slack in the last page of DuckDB's log (a small edit still fits there)
+                    new { op = "set", rowId = 1, column = "Code", value = "FULL-1 " + new string('x', 256 * 1024) },
+                    new { op = "set", rowId = 2, column = "Code", value = "FULL-2 " + new string('y', 256 * 1024) },
+                    new { op = "deleteRow", rowId = 0 },
+                },
+            });
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, refused.StatusCode);
+        Assert.Contains("storage is full", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Equal(codes, await CodesAsync(http, session)); // none of the three operations applied
+        Assert.Equal(patches, await PatchCountAsync(http, session));
+
+        // Space freed: the same edit applies, and undo takes it back whole.
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(edits,
+            new { ops = new object[] { new { op = "set", rowId = 1, column = "Code", value = "AFTER" } } })).StatusCode);
+        Assert.Contains("AFTER", await CodesAsync(http, session));
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync($"/api/workspace/sessions/{session}/undo", null)).StatusCode);
+        Assert.Equal(codes, await CodesAsync(http, session));
+    }
+
+    private static async Task<List<string?>> CodesAsync(HttpClient http, string session)
+    {
+        using var page = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/rows?offset=0&limit=10");
+        var code = page.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString()).ToList().IndexOf("Code");
+        return page.RootElement.GetProperty("rows").EnumerateArray().Select(r => r[code].GetString()).ToList();
+    }
+
+    private static async Task<int> PatchCountAsync(HttpClient http, string session)
+    {
+        using var log = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/patches");
+        return log.RootElement.ValueKind == JsonValueKind.Array ? log.RootElement.GetArrayLength() : log.RootElement.GetProperty("items").GetArrayLength();
+    }
+
+    [TmpfsFact]
     public async Task Readiness_warns_when_space_runs_low_and_fails_when_the_disk_is_full()
     {
         var client = factory.CreateClient();
