@@ -30,6 +30,8 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
         var missing = Assert.ThrowsAny<IOException>(() => File.ReadAllBytes(Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"))));
         Assert.False(DiskSpace.IsFull(missing));
         Assert.False(DiskSpace.IsFull(new AggregateException(new IOException("Sharing violation", 11))));
+        // Only storage and database errors are read for the words: a parse error quoting a document is not a full disk.
+        Assert.False(DiskSpace.IsFull(new System.Xml.XmlException("'No space left on device' is an unexpected token.")));
         Assert.Equal(500, GlobalExceptionHandler.Classify(missing).Status);
     }
 

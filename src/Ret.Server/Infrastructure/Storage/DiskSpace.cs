@@ -28,10 +28,12 @@ public static class DiskSpace
                 return true;
             }
 
-            // DuckDB and SQLite report the OS error in their message only.
-            if (exception.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+            // DuckDB and SQLite report the OS error in their message only. Other exceptions' messages are not read: an
+            // XML error can quote the document, and a crafted one must not pass for a full disk.
+            if (exception is IOException or System.Data.Common.DbException
+                && (exception.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
                 || exception.Message.Contains("not enough space on the disk", StringComparison.OrdinalIgnoreCase)
-                || exception.Message.Contains("database or disk is full", StringComparison.OrdinalIgnoreCase))
+                || exception.Message.Contains("database or disk is full", StringComparison.OrdinalIgnoreCase)))
             {
                 return true;
             }
