@@ -295,6 +295,74 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
     }
 }
 
+/// <summary>The whole runtime folder on a small tmpfs, so the SQLite database (and the job store) fill up with the files:
+/// the default single-machine layout. Writes that find no room answer 507; once space is freed everything works again.</summary>
+public sealed class FullDatabaseDiskTests(FullDatabaseDiskTests.RuntimeOnTmpfsFactory factory) : IClassFixture<FullDatabaseDiskTests.RuntimeOnTmpfsFactory>
+{
+    [TmpfsFact(SqliteOnly = true)]
+    public async Task The_database_on_a_full_disk_answers_507_and_works_again_once_space_is_freed()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var session = await WorkspaceApiTests.CreateSessionAsync(user.Client, "before");
+        var rename = $"/api/workspace/sessions/{session}";
+        var statuses = new List<HttpStatusCode>();
+        string? title = null;
+        try
+        {
+            factory.Disk.Fill(leaveBytes: 0);
+            // SQLite reuses the part of its log that a checkpoint has emptied, so the first writes can still fit: write
+            // until one needs a new page of the disk.
+            for (var i = 0; i < 3000 && title is null; i++)
+            {
+                var response = await user.Client.PatchAsJsonAsync(rename, new { name = $"full-{i}-" + new string('n', 80) });
+                statuses.Add(response.StatusCode);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    title = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString();
+                }
+            }
+        }
+        finally
+        {
+            factory.Disk.Free();
+        }
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, statuses[^1]);
+        Assert.Contains("storage is full", title, StringComparison.Ordinal);
+        Assert.All(statuses[..^1], s => Assert.Equal(HttpStatusCode.OK, s));
+
+        // Space freed: the same database takes writes again, and what it had acknowledged is there.
+        var again = await user.Client.PatchAsJsonAsync(rename, new { name = "after" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        using var detail = await WorkspaceApiTests.JsonAsync(user.Client, rename);
+        Assert.Equal("after", detail.RootElement.GetProperty("name").GetString());
+        var fresh = await TestAuth.LoginAsync(factory, user.UserName, user.Password);
+        Assert.Equal(HttpStatusCode.OK, (await fresh.Client.GetAsync("/api/workspace/sessions")).StatusCode);
+        // … and the job store on the same disk runs jobs again: an upload is scanned.
+        Assert.Equal(HttpStatusCode.Created,
+            (await fresh.Client.PutAsync($"{rename}/files/export.zip", new ByteArrayContent(WorkspaceApiTests.NestedExport()))).StatusCode);
+        await WorkspaceApiTests.WaitForStateAsync(fresh.Client, session, "scanned");
+    }
+
+    public sealed class RuntimeOnTmpfsFactory : RetApiFactory
+    {
+        public Tmpfs Disk { get; } = Tmpfs.MountOrNull(48L * 1024 * 1024) ?? Tmpfs.Unavailable;
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Runtime:Root", Path.Combine(Disk.Path, "runtime")),
+            new("RateLimits:LoginPerIp:PermitLimit", "100000"),
+            new("RateLimits:LoginPerAccount:PermitLimit", "100000"),
+        ];
+
+        public override async ValueTask DisposeAsync()
+        {
+            await base.DisposeAsync();
+            Disk.Dispose();
+        }
+    }
+}
+
 /// <summary>A test that needs to mount a tmpfs (Linux, root): skipped, with the reason, where that is impossible.</summary>
 public sealed class TmpfsFactAttribute : FactAttribute
 {
@@ -305,6 +373,22 @@ public sealed class TmpfsFactAttribute : FactAttribute
             Skip = "mounting a tmpfs needs Linux and root (CAP_SYS_ADMIN); skipped.";
         }
     }
+
+    /// <summary>Also skipped when the suite runs on PostgreSQL: the database is then not a file on the full disk.</summary>
+    public bool SqliteOnly
+    {
+        get => _sqliteOnly;
+        init
+        {
+            _sqliteOnly = value;
+            if (value && TestDatabase.UsePostgres)
+            {
+                Skip ??= "the database is PostgreSQL here, not a file on the full disk; skipped.";
+            }
+        }
+    }
+
+    private readonly bool _sqliteOnly;
 }
 
 /// <summary>A small real file system to fill up: a tmpfs mounted in a private folder, unmounted on dispose.</summary>
