@@ -109,13 +109,13 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
     {
         var user = await TestAuth.CreateUserAsync(factory);
         var http = user.Client;
-        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-convert");
-        Assert.Equal(HttpStatusCode.Created,
-            (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", new ByteArrayContent(WorkspaceApiTests.NestedExport()))).StatusCode);
-        await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
-        var first = await ConvertAsync(http, session, "wide");
-        Assert.Equal("succeeded", first.GetProperty("state").GetString());
-        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
+        var session = await WorkspaceApiTests.ConvertedSessionAsync(http);
+        string firstJob;
+        using (var detail = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}"))
+        {
+            firstJob = detail.RootElement.GetProperty("lastJob").GetProperty("id").GetString()!;
+        }
+
         var before = await WorkspaceApiTests.DownloadByTicketAsync(http, session, new { kind = "table", table = "AR_PAYMENT_TERM", format = "csv" });
         Assert.Contains("N30", before, StringComparison.Ordinal);
 
@@ -135,7 +135,7 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
         Assert.Equal(WorkspaceJobRunner.StorageFullMessage(JobKind.Convert), failed.GetProperty("error").GetString());
         // Nothing half-written: only the first conversion's folder, and the tables and downloads are the first ones.
         var folder = Assert.Single(Directory.EnumerateDirectories(runs));
-        Assert.Equal(Guid.Parse(first.GetProperty("id").GetString()!).ToString("N"), Path.GetFileName(folder));
+        Assert.Equal(Guid.Parse(firstJob).ToString("N"), Path.GetFileName(folder));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(factory.StorageRoot, "tmp"), "convert-*"));
         Assert.Equal(before, await WorkspaceApiTests.DownloadByTicketAsync(http, session, new { kind = "table", table = "AR_PAYMENT_TERM", format = "csv" }));
         using (var page = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/rows?offset=0&limit=10"))
@@ -160,12 +160,7 @@ public sealed class DiskFullTests(DiskFullTests.FullDiskFactory factory) : IClas
     {
         var user = await TestAuth.CreateUserAsync(factory);
         var http = user.Client;
-        var session = await WorkspaceApiTests.CreateSessionAsync(http, "full-edit");
-        Assert.Equal(HttpStatusCode.Created,
-            (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", new ByteArrayContent(WorkspaceApiTests.NestedExport()))).StatusCode);
-        await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
-        Assert.Equal("succeeded", (await ConvertAsync(http, session, "wide")).GetProperty("state").GetString());
-        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
+        var session = await WorkspaceApiTests.ConvertedSessionAsync(http);
         var edits = $"/api/workspace/sessions/{session}/tables/AR_PAYMENT_TERM/edits";
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync(edits,
             new { ops = new object[] { new { op = "set", rowId = 0, column = "Code", value = "BEFORE" } } })).StatusCode);
