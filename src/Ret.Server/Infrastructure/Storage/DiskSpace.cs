@@ -8,7 +8,7 @@ public static class DiskSpace
     public const string FullMessage = "The server's storage is full.";
 
     private const int Enospc = 28;        // Linux and macOS: no space left on device
-    private const int Edquot = 122;       // Linux: disk quota exceeded (69 on macOS)
+    private const int EdquotLinux = 122;  // disk quota exceeded
     private const int EdquotMac = 69;
     private const int WinDiskFull = 112;  // ERROR_DISK_FULL
     private const int WinHandleDiskFull = 39; // ERROR_HANDLE_DISK_FULL
@@ -44,11 +44,11 @@ public static class DiskSpace
         return false;
     }
 
-    /// <summary>Unix: the raw errno; Windows: an HRESULT whose low word is the Win32 error.</summary>
+    /// <summary>Unix: the raw errno (EDQUOT differs between Linux and macOS); Windows: an HRESULT whose low word is the
+    /// Win32 error.</summary>
     private static bool IsFullCode(int hresult)
-        => OperatingSystem.IsWindows()
-            ? (hresult & 0xFFFF) is WinDiskFull or WinHandleDiskFull
-            : hresult is Enospc or Edquot || (OperatingSystem.IsMacOS() && hresult == EdquotMac);
+        => OperatingSystem.IsWindows() ? (hresult & 0xFFFF) is WinDiskFull or WinHandleDiskFull
+            : hresult == Enospc || hresult == (OperatingSystem.IsMacOS() ? EdquotMac : EdquotLinux);
 
     /// <summary>Bytes the current user may still write on the file system holding <paramref name="path"/>, or null when
     /// it cannot be read.</summary>
