@@ -3,7 +3,7 @@ import MockAdapter from 'axios-mock-adapter'
 import { defineComponent, h } from 'vue'
 import { flushPromises, mount } from '@vue/test-utils'
 import { http } from '@/api/http'
-import { useTablePage } from './useTablePage'
+import { rowsPerBlock, useTablePage } from './useTablePage'
 
 let mock: MockAdapter
 beforeEach(() => (mock = new MockAdapter(http)))
@@ -65,6 +65,53 @@ describe('useTablePage', () => {
     expect(last.get('sort')).toBe('A')
     expect(last.get('dir')).toBe('asc')
     expect(last.getAll('filter')).toEqual(['A:x'])
+  })
+
+  it('asks a wide table for fewer rows per request, keeping the rows of the first answer', async () => {
+    const width = 1200
+    mock.onGet('/workspace/sessions/s1/tables/T%201/rows').reply((c) => {
+      const p = c.params as URLSearchParams
+      const offset = Number(p.get('offset'))
+      const n = Math.min(Number(p.get('limit')), 500 - offset)
+      return [200, {
+        columns: Array.from({ length: width }, (_, i) => `C${i}`),
+        rows: Array.from({ length: n }, (_, i) => Array.from({ length: width }, (_, j) => `r${offset + i}c${j}`)),
+        rowIds: Array.from({ length: n }, (_, i) => offset + i),
+        offset,
+        total: 500,
+      }]
+    })
+    let api!: ReturnType<typeof useTablePage>
+    mount(defineComponent({ setup: () => ((api = useTablePage(() => ({ sessionId: 's1', table: 'T 1' }))), () => h('div')) }))
+    await api.ensureRange(0, 30)
+    const asked = () => mock.history.get.map((r) => [(r.params as URLSearchParams).get('offset'), (r.params as URLSearchParams).get('limit')])
+    expect(asked()).toEqual([['0', '200']]) // the width is not known before the first answer
+    expect(api.blockSize.value).toBe(41) // 50 000 cells / 1 200 columns
+    // Rows 0–163 came with the first answer (4 whole blocks of 41): served without another request.
+    expect(api.rowAt(163)?.cells[1199]).toBe('r163c1199')
+    await api.ensureRange(100, 160)
+    expect(asked()).toHaveLength(1)
+    // Row 164 starts a block the first answer did not fill: it is fetched as a block of 41.
+    expect(api.rowAt(170)).toBeUndefined()
+    await api.ensureRange(170, 175)
+    expect(asked().at(-1)).toEqual(['164', '41'])
+    expect(api.rowAt(170)?.cells[0]).toBe('r170c0')
+    // The last block is short (492–499).
+    await api.ensureRange(495, 500)
+    expect(asked().at(-1)).toEqual(['492', '41'])
+    expect(api.rowAt(499)?.cells[5]).toBe('r499c5')
+    // Another table starts again from the narrow block size.
+    api.resetQuery()
+    expect(api.blockSize.value).toBe(200)
+  })
+
+  it('sizes blocks by cells: narrow tables keep the full block, very wide ones keep about a screen', () => {
+    expect(rowsPerBlock(12, 200)).toBe(200)
+    expect(rowsPerBlock(250, 200)).toBe(200)
+    expect(rowsPerBlock(251, 200)).toBe(199)
+    expect(rowsPerBlock(1200, 200)).toBe(41)
+    expect(rowsPerBlock(100_000, 200)).toBe(25)
+    expect(rowsPerBlock(0, 200)).toBe(200)
   })
 
   it('shows the server’s message when a page fails', async () => {
