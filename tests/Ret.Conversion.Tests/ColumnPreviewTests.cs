@@ -55,10 +55,38 @@ public sealed class ColumnPreviewTests
         Assert.Equal("SALES_ORDER", table.Name);
         Assert.Equal(_expected, table.Columns);
         Assert.Equal(_expected.Length, table.ColumnCount);
+        Assert.True(table.ColumnCountExact); // both files were read to their end
 
         // The conversion writes exactly this header (same order, same names).
         var (manifest, outDir) = await Run.Convert(input, temp);
         Assert.Equal(_expected, Csv.Header(Path.Combine(outDir, manifest.Tables.Single().File)));
+    }
+
+    [Fact]
+    public async Task The_count_is_exact_only_when_every_file_of_the_table_was_read_whole()
+    {
+        using var temp = new TempDir();
+        // Six files: the sample reads four, and the fifth and sixth add columns the count cannot know.
+        var files = Enumerable.Range(1, 6)
+            .Select(i => Zip.Text($"orders_{i}.xml", $"<Export><Order><Id>{i}</Id><F{i}>x</F{i}></Order></Export>")).ToArray();
+        var many = temp.Bytes("Export_many.zip", Zip.Build(("SALES_ORDER.zip", Zip.Build(files))));
+        var table = Assert.Single(Assert.Single((await ArchiveScanner.ScanAsync(many, new ScanOptions { TempDirectory = temp.Path })).Groups).Tables);
+        Assert.Equal(5, table.ColumnCount); // Id, F1 … F4
+        Assert.False(table.ColumnCountExact);
+        var (manifest, _) = await Run.Convert(many, temp);
+        Assert.Equal(7, manifest.Tables.Single().Columns.Count); // the conversion reads all six: a lower bound indeed
+
+        // One large file cut by the sample limit: not exact either.
+        var sb = new StringBuilder("<library>");
+        for (var i = 0; i < 20_000; i++) sb.Append("<book><title>T").Append(i).Append("</title></book>");
+        var cut = temp.File("in/library.xml", sb.Append("</library>").ToString());
+        var cutTable = (await ArchiveScanner.ScanAsync(cut, new ScanOptions { SampleBytes = 64 * 1024 })).Groups.Single().Tables.Single();
+        Assert.Equal(1, cutTable.ColumnCount);
+        Assert.False(cutTable.ColumnCountExact);
+        // The same file within the limit is exact, and the flag survives the JSON round trip.
+        var whole = await ArchiveScanner.ScanAsync(cut);
+        Assert.True(whole.Groups.Single().Tables.Single().ColumnCountExact);
+        Assert.True(RetJsonContext.DeserializeScan(RetJsonContext.Serialize(whole))!.Groups.Single().Tables.Single().ColumnCountExact);
     }
 
     [Fact]
@@ -111,5 +139,6 @@ public sealed class ColumnPreviewTests
         var table = System.Text.Json.JsonSerializer.Deserialize(json, RetJsonContext.Default.ScanTable)!;
         Assert.Empty(table.Columns);
         Assert.Equal(0, table.ColumnCount);
+        Assert.False(table.ColumnCountExact);
     }
 }

@@ -442,7 +442,7 @@ test('a table of 1 200 columns previews and reaches its last cell', { timeout: 5
     await uploadGenerated(page, wide)
     // the groups table gives the sample's width, not the 50 names the scan lists
     const group = page.getByRole('row').filter({ hasText: 'Export_wide_rows' }).first()
-    assert.match(await group.innerText(), /1,200/)
+    assert.match(await group.innerText(), /1,200\+/) // one 7.8 MB file, cut by the 2 MB sample: a lower bound
     const row = await convertAndFindTable(page, 'WIDE_ROWS')
     assert.match(await row.innerText(), /1,200/)
     const limits = [] // rows asked per request: a wide table's blocks shrink once its width is known

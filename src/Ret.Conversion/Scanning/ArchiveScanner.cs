@@ -173,7 +173,7 @@ public static class ArchiveScanner
         var work = new List<(int Group, int Table)>();
         for (var g = 0; g < groups.Count; g++)
             for (var t = 0; t < groups[g].Tables.Count; t++) work.Add((g, t));
-        var results = new (IReadOnlyList<string> Names, int Count)[work.Count];
+        var results = new (IReadOnlyList<string> Names, int Count, bool Exact)[work.Count];
         var budget = new InflationBudget(options.Limits.MaxTotalBytes);
         Parallel.For(0, work.Count, parallel, () => new EntryOpener(options.Limits, budget), (w, _, opener) =>
         {
@@ -185,18 +185,19 @@ public static class ArchiveScanner
         {
             var (g, t) = work[w];
             var tables = (List<ScanTable>)groups[g].Tables;
-            tables[t] = tables[t] with { Columns = results[w].Names, ColumnCount = results[w].Count };
+            tables[t] = tables[t] with { Columns = results[w].Names, ColumnCount = results[w].Count, ColumnCountExact = results[w].Exact };
         }
     }
 
-    private static (IReadOnlyList<string> Names, int Count) PreviewColumns(ScanTable table, Dictionary<string, int> byPath, List<WalkEntry> walked,
+    private static (IReadOnlyList<string> Names, int Count, bool Exact) PreviewColumns(ScanTable table, Dictionary<string, int> byPath, List<WalkEntry> walked,
         ScannedEntry[] entries, EntryOpener opener, ScanOptions options, CancellationToken ct)
     {
-        if (table.RecordElement.Length == 0) return ([], 0);
+        if (table.RecordElement.Length == 0) return ([], 0, false);
         var layout = new Conversion.ColumnLayout();
         var classifier = new Conversion.ValueClassifier(',');
         var remaining = Math.Max(options.SampleBytes, 1);
         var sampled = 0;
+        var whole = 0; // files read to their end: when that is every file, the count is the table's width
         foreach (var path in table.Files)
         {
             if (remaining <= 0 || sampled >= MaxPreviewFiles) break;
@@ -214,6 +215,9 @@ public static class ArchiveScanner
                 new Conversion.RowExtractor(Conversion.RecordMatcher.Parse(recordPath, anchored: true), options.Limits, spill)
                     .Run(stream, result, ct, () => counting.BytesRead > limit);
                 layout.Add(result.Columns);
+                // The stop test fires only once more than the limit was read, so a read that stayed within it ran to
+                // the file's end; one that went past it may have been cut (counted as not whole, to be safe).
+                if (stream.BytesRead <= limit) whole++;
                 remaining -= stream.BytesRead;
                 sampled++;
             }
@@ -227,10 +231,11 @@ public static class ArchiveScanner
                 stream?.Dispose();
             }
         }
-        if (sampled == 0) return ([], 0);
+        if (sampled == 0) return ([], 0, false);
         layout.Resolve(table.Name, table.RecordElement, Conversion.RepeatMode.Wide, Conversion.ContextMode.Columns, includeSourceFile: false);
         var columns = layout.Tables[0].Columns;
-        return (columns.Count <= MaxPreviewColumns ? [.. columns] : columns.GetRange(0, MaxPreviewColumns), columns.Count);
+        return (columns.Count <= MaxPreviewColumns ? [.. columns] : columns.GetRange(0, MaxPreviewColumns), columns.Count,
+            whole == table.Files.Count);
     }
 
     private static ScannedEntry ScanXml(EntryOpener opener, WalkEntry entry, ScanOptions options, GroupResolver resolver,

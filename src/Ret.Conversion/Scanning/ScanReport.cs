@@ -114,4 +114,9 @@ public sealed record ScanTable
     /// <see cref="ArchiveScanner.MaxPreviewColumns"/> of them). A lower bound of the converted table's width, for the same
     /// reasons as <see cref="Columns"/>; 0 when no file could be read, and in reports written before this property existed.</summary>
     public int ColumnCount { get; init; }
+
+    /// <summary>True when the sample read every file of the table to its end: <see cref="ColumnCount"/> is then the
+    /// width the conversion gives with default options (wide, context as columns, no <c>source_file</c>). False when
+    /// files were left out or cut (the count is a lower bound), and in reports written before this property existed.</summary>
+    public bool ColumnCountExact { get; init; }
 }

@@ -39,6 +39,7 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
             Assert.Contains("Code", table.GetProperty("columnsPreview").EnumerateArray().Select(c => c.GetString()));
             Assert.Equal(table.GetProperty("columnsPreview").GetArrayLength(), table.GetProperty("columnCount").GetInt32());
             Assert.Equal(["Code", "Days"], table.GetProperty("columnsPreview").EnumerateArray().Select(c => c.GetString()!));
+            Assert.True(table.GetProperty("columnCountExact").GetBoolean()); // two small files, both read whole
         }
 
         var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { format = "csv" });

@@ -151,7 +151,7 @@ function scanSession(s) {
       name: g.name,
       fileCount: g.fileCount,
       bytes: g.bytes,
-      tables: [{ name: g.name, recordElement: g.element, recordPaths: [`${g.element}`], fileCount: g.fileCount, columnsPreview: [...g.columns].slice(0, 50), columnCount: g.columns.length }],
+      tables: [{ name: g.name, recordElement: g.element, recordPaths: [`${g.element}`], fileCount: g.fileCount, columnsPreview: [...g.columns].slice(0, 50), columnCount: g.columns.length, columnCountExact: true }],
     })),
   }
   return entries.filter((e) => e.kind === 'xml').length

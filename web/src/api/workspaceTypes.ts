@@ -116,6 +116,8 @@ export interface ScanTable {
   columnsPreview: string[]
   /** columns the sampled files give (a lower bound of the converted table's width) */
   columnCount: number
+  /** true when the sample read every file of the table to its end: columnCount is the default conversion's width */
+  columnCountExact: boolean
 }
 
 export interface ScanGroup {

@@ -23,7 +23,7 @@ internal static class ScanEndpoints
         }
 
         var groups = report.Groups.Select(g => new ScanGroupDto(g.Name, g.FileCount, g.Bytes, g.Tables
-            .Select(t => new ScanTableDto(t.Name, t.RecordElement, t.RecordPaths, t.Files.Count, t.Columns ?? [], Math.Max(t.ColumnCount, t.Columns?.Count ?? 0)))
+            .Select(t => new ScanTableDto(t.Name, t.RecordElement, t.RecordPaths, t.Files.Count, t.Columns ?? [], Math.Max(t.ColumnCount, t.Columns?.Count ?? 0), t.ColumnCountExact))
             .ToList())).ToList();
         return TypedResults.Ok(new ScanResultDto(Summarize(report), groups));
     }

@@ -40,7 +40,7 @@ public sealed record QuotaDto(long UsedBytes, long LimitBytes, long MaxFileBytes
 
 public sealed record ScanGroupDto(string Name, int FileCount, long Bytes, IReadOnlyList<ScanTableDto> Tables);
 
-public sealed record ScanTableDto(string Name, string RecordElement, IReadOnlyList<string> RecordPaths, int FileCount, IReadOnlyList<string> ColumnsPreview, int ColumnCount);
+public sealed record ScanTableDto(string Name, string RecordElement, IReadOnlyList<string> RecordPaths, int FileCount, IReadOnlyList<string> ColumnsPreview, int ColumnCount, bool ColumnCountExact);
 
 public sealed record ScanResultDto(ScanSummaryDto Summary, IReadOnlyList<ScanGroupDto> Groups);
 
