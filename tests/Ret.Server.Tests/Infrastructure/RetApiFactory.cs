@@ -24,6 +24,9 @@ public class RetApiFactory : WebApplicationFactory<Program>
 
     public string RuntimeRoot { get; }
 
+    /// <summary>This instance's own PostgreSQL database, when the suite runs on PostgreSQL; null on SQLite.</summary>
+    protected string? PostgresConnectionString => _postgres;
+
     /// <summary>Extra settings for a derived factory (e.g. smaller limits).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 

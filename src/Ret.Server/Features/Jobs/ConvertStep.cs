@@ -46,6 +46,7 @@ public sealed class ConvertStep(
     SessionTables tables,
     IOptionsSnapshot<WorkspaceOptions> options,
     IOpsLog ops,
+    DatabaseOutage outage,
     ILogger<ConvertStep> logger)
 {
     /// <summary>The job's percentage: the engine's share of the input bytes.</summary>
@@ -152,11 +153,13 @@ public sealed class ConvertStep(
         var engineTime = clock.Elapsed;
         var last = pump.Latest;
 
-        // One transaction: the new tables become current and the old patch log goes with the old tables.
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        // One transaction: the new tables become current and the old patch log goes with the old tables. The tables are
+        // on disk already; if the database is down, the transaction is tried again until it is back (ADR 0405).
+        await outage.WaitForAsync(db, "recording a conversion's tables", async t =>
         {
-            await db.Set<PatchLogEntry>().Where(p => p.SessionId == session.Id).ExecuteDeleteAsync(ct);
-            await db.Set<ResultTable>().Where(t => t.SessionId == session.Id).ExecuteDeleteAsync(ct);
+            await using var tx = await db.Database.BeginTransactionAsync(t);
+            await db.Set<PatchLogEntry>().Where(p => p.SessionId == session.Id).ExecuteDeleteAsync(t);
+            await db.Set<ResultTable>().Where(r => r.SessionId == session.Id).ExecuteDeleteAsync(t);
             var ordinal = 0;
             foreach (var table in manifest.Tables)
             {
@@ -178,13 +181,15 @@ public sealed class ConvertStep(
                 });
             }
 
-            session.CurrentConversionId = job.Id;
-            session.TablesError = null;
-            session.TableCount = manifest.Tables.Count;
-            session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
+            // The session as the database has it (after a retry the tracked one was forgotten).
+            var current = await db.Set<WorkspaceSession>().FirstAsync(x => x.Id == session.Id, t);
+            current.CurrentConversionId = job.Id;
+            current.TablesError = null;
+            current.TableCount = manifest.Tables.Count;
+            current.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
+            await db.SaveChangesAsync(t);
+            await tx.CommitAsync(t);
+        }, ct);
 
         logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB",
             job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, clock.Elapsed.TotalSeconds, PeakWorkingSetMb());
@@ -251,8 +256,9 @@ public sealed class ConvertStep(
         {
             throw;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex) when (ex is not OutOfMemoryException && !DatabaseOutage.IsUnavailable(ex))
         {
+            // (A database outage is not the store's failure: it propagates, and the caller tries again once it is over.)
             if (!await current.AnyAsync(CancellationToken.None))
             {
                 // A newer conversion replaced this one (and removed its folder) while it loaded: nothing to report.

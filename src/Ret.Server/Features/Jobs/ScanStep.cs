@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Ret.Conversion.Conversion;
 using Ret.Conversion.Safety;
@@ -11,7 +12,7 @@ namespace Ret.Server.Features.Jobs;
 
 /// <summary>Scans a session's uploaded files (nested archives, grouping, record detection) and stores the report
 /// as <c>scan.json</c>. Re-running simply overwrites the report.</summary>
-public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptionsSnapshot<WorkspaceOptions> options)
+public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, DatabaseOutage outage, IOptionsSnapshot<WorkspaceOptions> options)
 {
     public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
     {
@@ -44,9 +45,13 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, IOptions
             }, progress, ct);
 
             await WorkspaceStorage.WriteAtomicAsync(storage.ScanFile(session.Id), RetJsonContext.Serialize(report), ct);
-            session.HasScan = true;
-            session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
-            await db.SaveChangesAsync(ct);
+            await outage.WaitForAsync(db, "recording a scan", async t =>
+            {
+                var current = await db.Set<WorkspaceSession>().FirstAsync(x => x.Id == session.Id, t);
+                current.HasScan = true;
+                current.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
+                await db.SaveChangesAsync(t);
+            }, ct);
 
             return new JobProgress
             {

@@ -21,6 +21,7 @@ public sealed class WorkspaceJobRunner(
     JobChangeSignal changes,
     WorkspaceStorage storage,
     IOpsLog ops,
+    DatabaseOutage outage,
     ILogger<WorkspaceJobRunner> logger)
 {
     /// <summary>No automatic retries: a failure caused by the data would fail again; the user retries explicitly.
@@ -29,12 +30,13 @@ public sealed class WorkspaceJobRunner(
     [JobDisplayName("Workspace job {0}")]
     public async Task RunAsync(Guid jobId, CancellationToken shutdown)
     {
-        var job = await db.Set<JobRecord>().FirstOrDefaultAsync(j => j.Id == jobId, shutdown);
+        // Every database write of a job waits out an outage (ADR 0405): failing the job would need the database too.
+        var job = await outage.WaitForAsync(db, "starting a job", t => db.Set<JobRecord>().FirstOrDefaultAsync(j => j.Id == jobId, t), shutdown);
         if (job is { Kind: JobKind.Convert, State: JobState.Succeeded })
         {
             // Delivered again after a crash between "done" and a filled preview store: finish that part (a no-op when
             // the store is ready or a newer conversion superseded this one).
-            await convert.PrepareTablesAsync(job.SessionId, job.Id, shutdown);
+            await PrepareTablesAsync(job, shutdown);
             return;
         }
 
@@ -43,7 +45,8 @@ public sealed class WorkspaceJobRunner(
             return; // deleted with its session, or already finished (a duplicate delivery)
         }
 
-        var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == job.SessionId, shutdown);
+        var session = await outage.WaitForAsync(db, "starting a job",
+            t => db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == job.SessionId, t), shutdown);
         if (session is null)
         {
             return;
@@ -55,11 +58,16 @@ public sealed class WorkspaceJobRunner(
             return;
         }
 
-        job.State = JobState.Running;
-        job.StartedAt ??= DateTime.UtcNow;
-        job.Attempts++;
-        job.Version++;
-        await db.SaveChangesAsync(shutdown);
+        job = await outage.WaitForAsync(db, "starting a job", async t =>
+        {
+            var running = await db.Set<JobRecord>().FirstAsync(j => j.Id == jobId, t); // the tracked one, or a fresh copy after a retry
+            running.State = JobState.Running;
+            running.StartedAt ??= DateTime.UtcNow;
+            running.Attempts++;
+            running.Version++;
+            await db.SaveChangesAsync(t);
+            return running;
+        }, shutdown);
         changes.Notify();
         if (job.Attempts > 1)
         {
@@ -115,6 +123,17 @@ public sealed class WorkspaceJobRunner(
             });
             outcome = (JobState.Failed, StorageFullMessage(job.Kind), pump.Latest with { Phase = "failed" });
         }
+        catch (Exception ex) when (DatabaseOutage.IsUnavailable(ex))
+        {
+            // The step's own writes waited Jobs:DatabaseWaitSeconds for the database; its files are kept as the step left them.
+            logger.LogError(ex, "Job {JobId} ({Kind}) stopped: the database stayed unavailable", job.Id, job.Kind);
+            ops.Write(new OpsEvent(OpsLevel.Error, OpsCategory.Job, $"{job.Kind} job stopped: the database stayed unavailable")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, ownerId = job.OwnerId, message = ex.Message },
+            });
+            outcome = (JobState.Failed, "The database was unavailable for too long, so the job stopped. Your files are kept; retry it.",
+                pump.Latest with { Phase = "failed" });
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogError(ex, "Job {JobId} ({Kind}) failed unexpectedly", job.Id, job.Kind);
@@ -135,9 +154,12 @@ public sealed class WorkspaceJobRunner(
         // job, so a crash here re-delivers the job and the branch at the top completes it (ADR 0502).
         if (job.Kind == JobKind.Convert && outcome.State == JobState.Succeeded)
         {
-            await convert.PrepareTablesAsync(job.SessionId, job.Id, shutdown);
+            await PrepareTablesAsync(job, shutdown);
         }
     }
+
+    private Task PrepareTablesAsync(JobRecord job, CancellationToken shutdown)
+        => outage.WaitForAsync(db, "preparing the preview store", t => convert.PrepareTablesAsync(job.SessionId, job.Id, t), shutdown);
 
     internal static string StorageFullMessage(JobKind kind) => kind == JobKind.Convert
         ? $"{DiskSpace.FullMessage} The conversion stopped and nothing of it was kept; your files and earlier tables are unchanged. Retry once space has been freed."
@@ -145,26 +167,33 @@ public sealed class WorkspaceJobRunner(
 
     private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)
     {
-        db.ChangeTracker.Clear();
-        var fresh = await db.Set<JobRecord>().FirstAsync(j => j.Id == job.Id, ct);
-        fresh.State = state;
-        fresh.Error = error;
-        fresh.FinishedAt = DateTime.UtcNow;
-        fresh.ProgressJson = (state == JobState.Succeeded ? progress with { Percent = 100, Phase = "done", EtaSeconds = 0 } : progress).ToJson();
-        fresh.Version++;
-        await ReleaseSessionAsync(db, fresh, ct);
-        await db.SaveChangesAsync(ct);
+        var fresh = await outage.WaitForAsync(db, "recording how a job ended", async t =>
+        {
+            db.ChangeTracker.Clear();
+            var ended = await db.Set<JobRecord>().FirstAsync(j => j.Id == job.Id, t);
+            ended.State = state;
+            ended.Error = error;
+            ended.FinishedAt = DateTime.UtcNow;
+            ended.ProgressJson = (state == JobState.Succeeded ? progress with { Percent = 100, Phase = "done", EtaSeconds = 0 } : progress).ToJson();
+            ended.Version++;
+            await ReleaseSessionAsync(db, ended, t);
+            await db.SaveChangesAsync(t);
+            return ended;
+        }, ct);
         changes.Notify();
         await CountAsync(fresh, ct);
 
         // Files that arrived while this job ran are scanned now.
-        var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == fresh.SessionId, ct);
-        if (session is { RescanRequested: true, ActiveJobId: null })
+        await outage.WaitForAsync(db, "queueing a scan of new files", async t =>
         {
-            session.RescanRequested = false;
-            await db.SaveChangesAsync(ct);
-            await scheduler.EnqueueAsync(session, JobKind.Scan, null, ct);
-        }
+            var session = await db.Set<WorkspaceSession>().FirstOrDefaultAsync(s => s.Id == fresh.SessionId, t);
+            if (session is { RescanRequested: true, ActiveJobId: null })
+            {
+                session.RescanRequested = false;
+                await db.SaveChangesAsync(t);
+                await scheduler.EnqueueAsync(session, JobKind.Scan, null, t);
+            }
+        }, ct);
     }
 
     /// <summary>Conversions and converted rows per day for the admin overview (these counters outlive the sessions).</summary>

@@ -1,8 +1,8 @@
-using System.Data.Common;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Ret.Server.Domain;
 using Ret.Server.Infrastructure.Operations;
+using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Infrastructure.Storage;
 
 namespace Ret.Server.Infrastructure.Errors;
@@ -63,29 +63,7 @@ public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails
         _ => (500, "An unexpected error occurred."),
     };
 
-    /// <summary>Connection-level database failures (server down, file unreachable, disk full, busy) are a 503;
-    /// other database errors (constraint violations, bad SQL) stay 500s.</summary>
-    internal static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case Microsoft.Data.Sqlite.SqliteException sqlite when sqlite.SqliteErrorCode is 5 or 6 or 10 or 13 or 14:
-                    return true; // BUSY, LOCKED, IOERR, FULL, CANTOPEN
-                case Npgsql.PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal)
-                                                     || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
-                                                     || pg.SqlState.StartsWith("57P", StringComparison.Ordinal):
-                    return true; // connection exception, insufficient resources, operator intervention
-                case Npgsql.PostgresException:
-                    return false;
-                case DbException db when db.IsTransient:
-                case System.Net.Sockets.SocketException:
-                case TimeoutException:
-                    return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>Connection-level database failures (server down, file unreachable, busy) are a 503; other database
+    /// errors (constraint violations, bad SQL) stay 500s.</summary>
+    internal static bool IsDatabaseUnavailable(Exception exception) => DatabaseOutage.IsUnavailable(exception);
 }

@@ -28,6 +28,7 @@ public static class JobsExtensions
         // GlobalJobFilters), so two hosts in one process — the test suite runs dozens — enqueued into each other's
         // storage and ran jobs with each other's services (docs/decisions/0501).
         services.AddSingleton<JobQueueWake>();
+        services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<JobStorage>(sp =>
         {
             if (kind == JobStorageKind.Postgres)

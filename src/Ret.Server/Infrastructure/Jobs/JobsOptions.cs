@@ -42,6 +42,12 @@ public sealed class JobsOptions
     [Range(10, 24 * 60 * 60)]
     public int OrphanTimeoutSeconds { get; set; } = 300;
 
+    /// <summary>How long a running job waits for an unavailable database before its writes give up (docs/decisions/0405):
+    /// the job's work is kept and its final writes are retried with growing pauses (at most 5 s) until the database
+    /// answers. A job that waited in vain is marked failed once the database takes that write.</summary>
+    [Range(0, 24 * 60 * 60)]
+    public int DatabaseWaitSeconds { get; set; } = 600;
+
     /// <summary>Cron expression of the housekeeping job (UTC).</summary>
     [Required(AllowEmptyStrings = false)]
     public string HousekeepingCron { get; set; } = "*/15 * * * *";
