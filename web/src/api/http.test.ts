@@ -120,6 +120,31 @@ describe('http client', () => {
     expect(auth.takeNotice()).toBe(SESSION_ENDED_MESSAGE)
   })
 
+  it('a refresh the server cannot answer (503) keeps the session: the request fails, the user stays signed in', async () => {
+    const router = makeRouter()
+    installSession(router)
+    await router.push('/app')
+    const auth = useAuthStore()
+    auth.accessToken = 'old'
+    auth.user = user
+
+    mock.onPost('/auth/refresh').reply(503, { title: 'The service is temporarily unavailable. Please try again shortly.' })
+    mock.onGet('/x').reply(401, {})
+
+    const outcome = await http.get('/x').catch((e: unknown) => e)
+    expect((outcome as { response?: { status: number } }).response?.status).toBe(503)
+    expect(auth.accessToken).toBe('old')
+    expect(auth.isAuthenticated).toBe(true)
+    expect(router.currentRoute.value.name).toBe('workspace')
+    expect(auth.takeNotice()).toBeNull()
+
+    // The server is back: the next 401 refreshes and the request goes through.
+    mock.onPost('/auth/refresh').reply(200, session('new'))
+    mock.onGet('/y').replyOnce(401, {}).onGet('/y').reply(200, { ok: true })
+    expect((await http.get('/y')).data).toEqual({ ok: true })
+    expect(auth.accessToken).toBe('new')
+  })
+
   it('never refreshes for the login call or the refresh call itself', async () => {
     const refresh = vi.fn(async () => 'x')
     connectSession({ getAccessToken: () => null, refresh, onSessionEnded: vi.fn() })

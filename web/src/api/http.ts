@@ -45,6 +45,13 @@ export function currentAccessToken(): string | null {
   return session?.getAccessToken() ?? null
 }
 
+/** The server could not answer (no response, 5xx, 429): nothing about the caller's session follows from it. */
+export function isUnanswered(error: unknown): boolean {
+  if (!isAxiosError(error)) return false
+  const status = error.response?.status
+  return status === undefined || status >= 500 || status === 429
+}
+
 /**
  * Single-flight refresh: every caller that arrives while a refresh is running waits on the same
  * promise (the queue), and all of them are released with the same new token or the same failure.
@@ -95,7 +102,10 @@ http.interceptors.response.use(undefined, async (error: unknown) => {
     try {
       token = await refreshAccessToken()
     } catch (refreshError) {
-      session.onSessionEnded()
+      // A refused refresh (cookie missing, expired or revoked) ends the session. One the server could not answer (it
+      // or its database is down, the network is gone, too many requests) ends nothing: the cookie is still good, so
+      // the user stays signed in and this request fails with that error (for example 503 "temporarily unavailable").
+      if (!isUnanswered(refreshError)) session.onSessionEnded()
       throw refreshError as AxiosError
     }
   }

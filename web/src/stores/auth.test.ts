@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import MockAdapter from 'axios-mock-adapter'
 import { createPinia, setActivePinia } from 'pinia'
 import { connectSession, http } from '@/api/http'
-import { useAuthStore } from './auth'
+import { SERVER_UNAVAILABLE_MESSAGE, useAuthStore } from './auth'
 
 const admin = { id: 'a1', username: 'admin', role: 'admin' as const, mustChangePassword: false }
 let mock: MockAdapter
@@ -80,6 +80,14 @@ describe('auth store', () => {
     expect(auth.restoreAttempted).toBe(true)
     expect(auth.isAuthenticated).toBe(false)
     expect(auth.notice).toBeNull()
+  })
+
+  it('restore() that the server cannot answer says so instead of treating the user as signed out', async () => {
+    const auth = connect()
+    mock.onPost('/auth/refresh').reply(503, { title: 'The service is temporarily unavailable. Please try again shortly.' })
+    expect(await auth.restore()).toBe(false)
+    expect(auth.isAuthenticated).toBe(false)
+    expect(auth.notice).toBe(SERVER_UNAVAILABLE_MESSAGE)
   })
 
   it('logout clears the local session even when the server call fails', async () => {

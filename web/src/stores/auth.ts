@@ -1,10 +1,12 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import * as authApi from '@/api/auth'
-import { refreshAccessToken } from '@/api/http'
+import { isUnanswered, refreshAccessToken } from '@/api/http'
 import type { LoginResponse, User } from '@/api/types'
 
 export const SESSION_ENDED_MESSAGE = 'Your session has ended. Please sign in again.'
+export const SERVER_UNAVAILABLE_MESSAGE =
+  'RET could not reach the server to restore your session. You are still signed in: reload the page in a moment.'
 
 /**
  * The signed-in session. The access token lives in this store's memory only — never in
@@ -53,8 +55,9 @@ export const useAuthStore = defineStore('auth', () => {
     if (!restoring) {
       restoring = refreshAccessToken()
         .then(() => true)
-        .catch(() => {
+        .catch((error: unknown) => {
           clearLocal()
+          if (isUnanswered(error)) notice.value = SERVER_UNAVAILABLE_MESSAGE
           return false
         })
         .finally(() => {
