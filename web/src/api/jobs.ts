@@ -1,5 +1,6 @@
 // Jobs API and the live progress stream (docs/api/workspace.md, "Jobs and live progress").
-import { currentAccessToken, http, refreshAccessToken } from './http'
+import { isAxiosError } from 'axios'
+import { currentAccessToken, http, isUnanswered, refreshAccessToken } from './http'
 import { SseParser, type SseMessage } from './sse'
 import { isTerminal, type Job } from './workspaceTypes'
 
@@ -41,7 +42,9 @@ class HttpStatusError extends Error {
 /**
  * Reads `GET /api/jobs/{id}/events` with fetch (the bearer header; never a token in the URL), hands every
  * `progress`/`state` message's Job to onEvent, and reconnects with backoff until the job is terminal or the
- * signal aborts. A 401 refreshes the session once (single-flight, shared with the HTTP client) and reconnects.
+ * signal aborts — through a dropped connection, a server restart or a database outage (503). A 401 refreshes the
+ * session once (single-flight, shared with the HTTP client) and reconnects; a refresh the server cannot answer is
+ * retried after the backoff, a refused one ends the stream.
  * Resolves with the last Job seen (terminal unless aborted).
  */
 export async function streamJobEvents(
@@ -67,8 +70,8 @@ export async function streamJobEvents(
         signal,
       })
       if (res.status === 401 && !refreshed) {
+        await refreshAccessToken() // a refresh the server cannot answer (an outage) throws: back off and try again
         refreshed = true
-        await refreshAccessToken()
         continue
       }
       if (!res.ok || !res.body) throw new HttpStatusError(res.status)
@@ -97,6 +100,7 @@ export async function streamJobEvents(
       if (signal.aborted) break
       if (err instanceof HttpStatusError && (err.status === 404 || err.status === 403)) throw err
       if (refreshed && err instanceof HttpStatusError && err.status === 401) throw err
+      if (isAxiosError(err) && !isUnanswered(err)) throw err // the refresh was refused: the session is over
     }
     if (signal.aborted) break
     await sleep(backoff(attempt++), signal)

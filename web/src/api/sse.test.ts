@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { AxiosError, type AxiosResponse } from 'axios'
 import { SseParser } from './sse'
 import { streamJobEvents } from './jobs'
 import { connectSession } from './http'
@@ -89,6 +90,29 @@ describe('streamJobEvents', () => {
     expect(refresh).toHaveBeenCalledTimes(1)
     expect(fetchImpl.mock.calls[1]![1].headers.Authorization).toBe('Bearer new')
     expect(last?.state).toBe('failed')
+  })
+
+  it('rides out an outage: 503 answers and a refresh the server cannot answer are retried; a refused refresh ends it', async () => {
+    let token = 'old'
+    const unavailable = new AxiosError('503', 'ERR_BAD_RESPONSE', undefined, undefined, { status: 503 } as AxiosResponse)
+    const refresh = vi.fn().mockRejectedValueOnce(unavailable).mockImplementation(async () => (token = 'new'))
+    connectSession({ getAccessToken: () => token, refresh, onSessionEnded: vi.fn() })
+    const fetchImpl = vi
+      .fn()
+      .mockResolvedValueOnce(new Response(null, { status: 503 })) // the database is down
+      .mockResolvedValueOnce(new Response(null, { status: 401 })) // the token expired meanwhile; the refresh answers 503
+      .mockResolvedValueOnce(new Response(null, { status: 401 })) // back: this refresh works
+      .mockResolvedValueOnce(streamOf([frame('state', job('succeeded', 100))]))
+    const last = await streamJobEvents('j1', () => {}, new AbortController().signal, { fetchImpl, sleep: async () => {} })
+    expect(last?.state).toBe('succeeded')
+    expect(refresh).toHaveBeenCalledTimes(2)
+    expect(fetchImpl.mock.calls[3]![1].headers.Authorization).toBe('Bearer new')
+
+    const refused = new AxiosError('401', 'ERR_BAD_REQUEST', undefined, undefined, { status: 401 } as AxiosResponse)
+    connectSession({ getAccessToken: () => 'old', refresh: vi.fn().mockRejectedValue(refused), onSessionEnded: vi.fn() })
+    const again = vi.fn().mockResolvedValue(new Response(null, { status: 401 }))
+    await expect(streamJobEvents('j1', () => {}, new AbortController().signal, { fetchImpl: again, sleep: async () => {} })).rejects.toBe(refused)
+    expect(again).toHaveBeenCalledTimes(1)
   })
 
   it('stops without reconnecting when aborted', async () => {
