@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createUser, launchBrowser, newPage, screenshot, signInUi, uniqueName } from './support.mjs'
-import { flatExport, largeNestedExport, nestedExport, wideExport } from './fixtures.mjs'
+import { flatExport, largeNestedExport, nestedExport, wideExport, zip } from './fixtures.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const PEER_DIR = process.env.RET_E2E_PEER_DIR ?? join(here, '..', '..', '..', 'shared', 'data', 'peer-examples')
@@ -475,6 +475,68 @@ test('a table of 1 200 columns previews and reaches its last cell', { timeout: 5
     // 200 rows first (width unknown), then blocks of 41 rows (50 000 cells) instead of 2.4 MB answers of 200
     assert.equal(limits[0], 200)
     assert.ok(limits.length > 1 && limits.slice(1).every((n) => n === 41), `limits asked: ${limits.join(',')}`)
+  })
+})
+
+test('bad files get a clear error each and take nothing else away', { timeout: 3 * 60_000 }, async () => {
+  // Three kinds of bad input after a good export: a text file named .zip (refused at upload by its first bytes), a ZIP
+  // cut off half-way (accepted, then rejected by the scan with the reason), and well-formed XML next to broken XML
+  // in one archive. The good export's groups and its conversion must be unaffected.
+  const good = nestedExport()
+  const notZip = join(work, 'notes.zip')
+  writeFileSync(notZip, 'These are meeting notes, not an export.\n')
+  const cut = zip([{ name: 'ORDERS_1.xml', data: '<Orders>' + '<Order><Id>1</Id></Order>'.repeat(2000) + '</Orders>' }])
+  const truncated = join(work, 'Truncated_export.zip')
+  writeFileSync(truncated, cut.subarray(0, Math.floor(cut.length / 2)))
+  const mixed = join(work, 'Mixed_export.zip')
+  writeFileSync(mixed, zip([
+    { name: 'SUPPLIER_1.xml', data: '<Suppliers><Supplier><Id>7</Id><Name>Acme</Name></Supplier></Suppliers>' },
+    { name: 'SUPPLIER_2.xml', data: '<Suppliers><Supplier><Id>8</Id><Name>Broken' },
+  ]))
+  await withPage(async (page) => {
+    await uploadGenerated(page, good)
+    const groups = page.getByTestId('group-table')
+    for (const g of good.expected.groups) await groups.getByRole('row').filter({ hasText: g }).first().waitFor()
+
+    // 1. Not a ZIP: the upload is refused with the reason; nothing else changes.
+    await page.getByTestId('file-input').setInputFiles(notZip)
+    const refused = page.locator('.upload-item', { hasText: 'notes.zip' })
+    await refused.locator('.form-error').filter({ hasText: /not a ZIP archive/ }).waitFor({ timeout: LONG })
+    assert.equal(await refused.getAttribute('data-state'), 'error')
+    assert.equal(await refused.getByRole('button', { name: /^Resume / }).count(), 0, 'a refused file offers no resume')
+    for (const g of good.expected.groups) assert.ok(await groups.getByRole('row').filter({ hasText: g }).count())
+    await screenshot(page, 'ws-bad-01-not-a-zip')
+
+    // 2. A ZIP cut off half-way, 3. an archive with one broken XML file: uploaded, then the scan says what it could not read.
+    await page.getByTestId('file-input').setInputFiles([truncated, mixed])
+    await page.locator('.upload-item[data-state=done]', { hasText: 'Mixed_export.zip' }).waitFor({ timeout: LONG })
+    await page.locator('.upload-item[data-state=done]', { hasText: 'Truncated_export.zip' }).waitFor({ timeout: LONG })
+    const card = (label) => page.getByTestId('scan-summary').locator('.stat-card').filter({ has: page.locator('dt', { hasText: label }) }).locator('dd')
+    // the two uploads may be scanned one after the other: wait for the scan that has both
+    await card(/^Rejected$/).filter({ hasText: /^1$/ }).waitFor({ timeout: LONG })
+    await card(/^Unreadable XML$/).filter({ hasText: /^1$/ }).waitFor({ timeout: LONG })
+    await page.getByRole('button', { name: 'Convert' }).and(page.locator(':enabled')).waitFor({ timeout: LONG })
+    for (const g of [...good.expected.groups, 'Mixed_export']) assert.ok(await groups.getByRole('row').filter({ hasText: g }).count(), `${g} is listed`)
+    await page.getByText('Rejected (1), unreadable XML (1) and skipped (1) entries').click()
+    const entries = page.locator('.entries__list')
+    const reasons = {}
+    for (const [tab, name] of [['Rejected', 'Truncated_export.zip'], ['Unreadable XML', 'Mixed_export.zip/SUPPLIER_2.xml']]) {
+      await page.getByRole('tab', { name: new RegExp(`^${tab} \\(`) }).click()
+      const entry = entries.locator('li').filter({ hasText: name }).first()
+      await entry.waitFor({ timeout: LONG })
+      reasons[name] = await entry.innerText()
+    }
+    assert.match(reasons['Truncated_export.zip'], /Not a readable ZIP archive/)
+    assert.match(reasons['Mixed_export.zip/SUPPLIER_2.xml'], /Unexpected end of file/)
+    await screenshot(page, 'ws-bad-02-rejected-entries')
+
+    // The good export converts as before; the broken file is reported, the readable one converts.
+    const row = await convertAndFindTable(page, 'AR_PAYMENT_TERM')
+    assert.match(await row.innerText(), new RegExp(`\\b${good.expected.termRows}\\b`))
+    const supplier = page.getByTestId('results-table').getByRole('row').filter({ hasText: 'Mixed_export' }).first()
+    await supplier.waitFor()
+    assert.match(await supplier.innerText(), /Mixed_export\s+Mixed_export\s+1\s/, 'the readable supplier file gives its one row')
+    await screenshot(page, 'ws-bad-03-converted')
   })
 })
 

@@ -162,6 +162,57 @@ public sealed class WorkspaceApiTests(WorkspaceFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_scan_lists_skipped_rejected_and_unreadable_entries_with_their_reasons()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await CreateSessionAsync(http, "entries");
+        var broken = ZipOf(("ORDERS_1.xml", "<Orders>" + string.Concat(Enumerable.Repeat("<Order><Id>1</Id></Order>", 200)) + "</Orders>"));
+        var export = ZipOf(
+            ("SUPPLIER_1.xml", "<Suppliers><Supplier><Id>7</Id></Supplier></Suppliers>"),
+            ("SUPPLIER_2.xml", "<Suppliers><Supplier><Id>8</Id><Name>Broken"),
+            ("readme.txt", "not xml"),
+            ("ORDERS.zip", broken[..(broken.Length / 2)]));
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/export.zip", Bytes(export))).StatusCode);
+        await WaitForStateAsync(http, session, "scanned");
+
+        using (var scan = await JsonAsync(http, $"/api/workspace/sessions/{session}/scan"))
+        {
+            var summary = scan.RootElement.GetProperty("summary");
+            Assert.Equal((2, 1, 1, 1), (summary.GetProperty("xmlFiles").GetInt32(), summary.GetProperty("skipped").GetInt32(),
+                summary.GetProperty("rejected").GetInt32(), summary.GetProperty("unreadable").GetInt32()));
+        }
+
+        async Task<List<(string Path, string Kind, string? Reason)>> EntriesAsync(string query)
+        {
+            using var page = await JsonAsync(http, $"/api/workspace/sessions/{session}/scan/entries?{query}");
+            return page.RootElement.GetProperty("items").EnumerateArray()
+                .Select(e => (e.GetProperty("path").GetString()!, e.GetProperty("kind").GetString()!, e.GetProperty("reason").GetString())).ToList();
+        }
+
+        var skipped = Assert.Single(await EntriesAsync("kind=skipped"));
+        Assert.Equal("export.zip/readme.txt", skipped.Path);
+        var rejected = Assert.Single(await EntriesAsync("kind=rejected"));
+        Assert.Equal("export.zip/ORDERS.zip", rejected.Path);
+        Assert.StartsWith("Not a readable ZIP archive", rejected.Reason, StringComparison.Ordinal);
+        var unreadable = Assert.Single(await EntriesAsync("kind=unreadable"));
+        Assert.Equal(("export.zip/SUPPLIER_2.xml", "xml"), (unreadable.Path, unreadable.Kind));
+        Assert.Contains("Unexpected end of file", unreadable.Reason, StringComparison.Ordinal);
+        Assert.Equal(["export.zip/SUPPLIER_1.xml", "export.zip/SUPPLIER_2.xml"], (await EntriesAsync("kind=xml")).Select(e => e.Path));
+        Assert.Equal(4, (await EntriesAsync("")).Count); // every entry but the archives themselves
+        Assert.Equal(["export.zip/SUPPLIER_2.xml"], (await EntriesAsync("search=supplier_2")).Select(e => e.Path));
+        using (var second = await JsonAsync(http, $"/api/workspace/sessions/{session}/scan/entries?page=2&pageSize=3"))
+        {
+            Assert.Equal(4, second.RootElement.GetProperty("total").GetInt32());
+            Assert.Single(second.RootElement.GetProperty("items").EnumerateArray());
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/api/workspace/sessions/{session}/scan/entries?kind=broken")).StatusCode);
+        var stranger = await TestAuth.CreateUserAsync(factory);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Client.GetAsync($"/api/workspace/sessions/{session}/scan/entries")).StatusCode);
+    }
+
+    [Fact]
     public async Task Resumable_upload_resumes_from_the_servers_offset()
     {
         var user = await TestAuth.CreateUserAsync(factory);

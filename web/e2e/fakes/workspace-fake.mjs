@@ -145,6 +145,7 @@ function scanSession(s) {
       totalBytes: s.files.reduce((n, f) => n + f.sizeBytes, 0),
       skipped: entries.filter((e) => e.kind === 'skipped').length,
       rejected: entries.filter((e) => e.kind === 'rejected').length,
+      unreadable: 0, // the fake parses no XML
       stoppedReason: null,
     },
     groups: [...groups.values()].map((g) => ({

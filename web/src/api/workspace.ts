@@ -14,7 +14,7 @@ import type {
   RowsPage,
   RowsQuery,
   ScanEntry,
-  ScanEntryKind,
+  ScanEntryFilter,
   ScanResult,
   Session,
   SessionSummary,
@@ -73,7 +73,7 @@ export async function rescan(id: string): Promise<Job> {
 
 export async function listScanEntries(
   id: string,
-  kind: ScanEntryKind,
+  kind: ScanEntryFilter,
   q: ListQuery = {},
   signal?: AbortSignal,
 ): Promise<Page<ScanEntry>> {

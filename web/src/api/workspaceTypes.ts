@@ -104,6 +104,8 @@ export interface ScanSummary {
   totalBytes: number
   skipped: number
   rejected: number
+  /** XML files the scan could not parse; the conversion will report them as failed files */
+  unreadable: number
   stoppedReason: string | null
 }
 
@@ -133,6 +135,8 @@ export interface ScanResult {
 }
 
 export type ScanEntryKind = 'xml' | 'skipped' | 'rejected'
+/** What `GET …/scan/entries?kind=` lists: a kind, or `unreadable` (XML files whose parse failed, with the reason). */
+export type ScanEntryFilter = ScanEntryKind | 'unreadable'
 
 export interface ScanEntry {
   path: string

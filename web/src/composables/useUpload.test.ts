@@ -13,6 +13,7 @@ interface FakeOptions {
   onShouldRetry: (err: { originalResponse: { getStatus: () => number } | null }) => boolean
   onProgress: (sent: number, total: number) => void
   onSuccess: () => void
+  onError: (err: Error) => void
 }
 const created: { options: FakeOptions; start: ReturnType<typeof vi.fn>; abort: ReturnType<typeof vi.fn>; resumeFromPreviousUpload: ReturnType<typeof vi.fn> }[] = []
 let previous: unknown[] = []
@@ -86,5 +87,24 @@ describe('useUpload', () => {
     t.options.onSuccess()
     expect(up.items.value[0]).toMatchObject({ state: 'done', percent: 100 })
     expect(done).toHaveBeenCalledWith('a.zip')
+  })
+
+  it('a file the server refuses cannot be resumed; a lost connection or a full server can', async () => {
+    const up = host()
+    up.add([new File(['notes'], 'notes.zip'), new File(['PK..'], 'big.zip')])
+    await flushPromises()
+    const failure = (status: number, body: string) =>
+      Object.assign(new Error('failed'), { originalResponse: { getStatus: () => status, getBody: () => body } })
+    created[0]!.options.onError(failure(415, JSON.stringify({ title: 'This file is not a ZIP archive (it does not start like one).' })))
+    created[1]!.options.onError(failure(507, JSON.stringify({ title: 'The storage is full.' })))
+    const [refused, full] = up.items.value
+    expect(refused).toMatchObject({ state: 'error', retryable: false, error: 'This file is not a ZIP archive (it does not start like one).' })
+    expect(full).toMatchObject({ state: 'error', retryable: true, error: 'The storage is full.' })
+    up.resume(refused!.key)
+    expect(created[0]!.start).toHaveBeenCalledTimes(1) // only the first start: a resume would send the same bytes again
+    expect(up.items.value[0]!.state).toBe('error')
+    up.resume(full!.key)
+    expect(created[1]!.start).toHaveBeenCalledTimes(2)
+    expect(up.items.value[1]!.state).toBe('uploading')
   })
 })

@@ -15,9 +15,18 @@ export interface UploadItem {
   speed: number | null
   state: UploadState
   error: string | null
+  /** After an error: whether resuming can help (a lost connection, a busy or full server) or the server refused the
+   * file itself (not a ZIP/XML, over the limit), which a resume would only send again. */
+  retryable: boolean
 }
 
 const CHUNK = 8 * 1024 * 1024
+
+/** Statuses worth trying again: no answer, a conflict or lock on the offset, rate limits, server errors (507 included:
+ * once space is freed the upload resumes where it stopped). */
+function isTransient(status: number): boolean {
+  return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500
+}
 let refreshing: Promise<unknown> | null = null
 
 function tusMessage(err: Error): string {
@@ -63,7 +72,7 @@ export function useUpload(sessionId: () => string | null, onComplete?: (name: st
       const key = nextKey++
       let lastAt = performance.now()
       let lastSent = 0
-      items.value = [...items.value, { key, name: file.name, size: file.size, sent: 0, percent: 0, speed: null, state: 'uploading', error: null }]
+      items.value = [...items.value, { key, name: file.name, size: file.size, sent: 0, percent: 0, speed: null, state: 'uploading', error: null, retryable: true }]
       const upload = new Upload(file, {
         endpoint: new URL(uploadEndpoint(id), window.location.origin).href,
         chunkSize: CHUNK,
@@ -82,7 +91,7 @@ export function useUpload(sessionId: () => string | null, onComplete?: (name: st
             refreshing ??= refreshAccessToken().finally(() => (refreshing = null))
             return true
           }
-          return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500
+          return isTransient(status)
         },
         onProgress(sent, total) {
           const now = performance.now()
@@ -103,7 +112,8 @@ export function useUpload(sessionId: () => string | null, onComplete?: (name: st
           onComplete?.(file.name)
         },
         onError(err) {
-          patch(key, { state: 'error', error: tusMessage(err), speed: null })
+          const status = (err as DetailedError).originalResponse?.getStatus?.() ?? 0
+          patch(key, { state: 'error', error: tusMessage(err), speed: null, retryable: isTransient(status) })
         },
       })
       uploads.set(key, upload)
@@ -118,7 +128,7 @@ export function useUpload(sessionId: () => string | null, onComplete?: (name: st
 
   function resume(key: number): void {
     const upload = uploads.get(key)
-    if (!upload) return
+    if (!upload || items.value.find((i) => i.key === key)?.retryable === false) return
     patch(key, { state: 'uploading', error: null })
     upload.start()
   }

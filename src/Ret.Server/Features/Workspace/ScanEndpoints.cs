@@ -32,17 +32,18 @@ internal static class ScanEndpoints
         HttpContext http, WorkspaceSessions sessions, WorkspaceStorage storage, string? kind, string? search, int? page, int? pageSize,
         CancellationToken ct)
     {
+        var unreadable = string.Equals(kind, "unreadable", StringComparison.OrdinalIgnoreCase);
         EntryKind? wanted = kind?.ToLowerInvariant() switch
         {
             null or "" => null,
-            "xml" => EntryKind.Xml,
+            "xml" or "unreadable" => EntryKind.Xml,
             "skipped" => EntryKind.Skipped,
             "rejected" => EntryKind.Rejected,
             _ => (EntryKind)(-1),
         };
         if (wanted == (EntryKind)(-1))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = ["Use xml, skipped or rejected."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["kind"] = ["Use xml, unreadable, skipped or rejected."] });
         }
 
         var report = await LoadAsync(id, http, sessions, storage, ct);
@@ -53,6 +54,7 @@ internal static class ScanEndpoints
 
         var (p, size) = PageWindow.From(page, pageSize);
         var entries = report.Entries.Where(e => e.Kind != EntryKind.Archive && (wanted is null || e.Kind == wanted)
+            && (!unreadable || IsUnreadable(e))
             && (string.IsNullOrWhiteSpace(search) || e.Path.Contains(search.Trim(), StringComparison.OrdinalIgnoreCase))).ToList();
         var items = entries.Skip((p - 1) * size).Take(size).Select(e => new ScanEntryDto(e.Path, e.Kind.ToString().ToLowerInvariant(),
             e.Reason, e.Size, e.Group, e.RecordPath, e.Encoding)).ToList();
@@ -88,7 +90,11 @@ internal static class ScanEndpoints
         report.TotalBytes,
         report.SkippedCount,
         report.RejectedCount,
+        report.Entries.Count(IsUnreadable),
         report.StoppedReason);
+
+    /// <summary>An XML file whose parse failed in the scan (the reason is the parse error).</summary>
+    private static bool IsUnreadable(ScannedEntry entry) => entry.Kind == EntryKind.Xml && entry.Reason is not null;
 
     private static async Task<ScanReport?> LoadAsync(Guid id, HttpContext http, WorkspaceSessions sessions, WorkspaceStorage storage, CancellationToken ct)
     {

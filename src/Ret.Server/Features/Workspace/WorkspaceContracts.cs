@@ -19,7 +19,9 @@ public sealed record UploadedFileDto(Guid Id, string Name, long SizeBytes, long 
         f.State.ToString().ToLowerInvariant(), f.Reason, f.CreatedAt);
 }
 
-public sealed record ScanSummaryDto(int Files, int XmlFiles, int Groups, int Tables, long TotalBytes, int Skipped, int Rejected, string? StoppedReason);
+/// <param name="Unreadable">XML files the scan could not parse (their reason says why); the conversion tries them and reports
+/// them as failed files, so they are worth knowing before converting.</param>
+public sealed record ScanSummaryDto(int Files, int XmlFiles, int Groups, int Tables, long TotalBytes, int Skipped, int Rejected, int Unreadable, string? StoppedReason);
 
 public sealed record SessionDto(Guid Id, string Name, string State, DateTime CreatedAt, DateTime UpdatedAt, DateTime ExpiresAt,
     long SizeBytes, int FileCount, int TableCount, IReadOnlyList<UploadedFileDto> Files, ScanSummaryDto? Scan,
