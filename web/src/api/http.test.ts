@@ -24,6 +24,17 @@ function makeRouter() {
   })
 }
 
+/** The session wired to a router, on a signed-in page, with an access token the server is about to reject. */
+async function signedInOnWorkspace() {
+  const router = makeRouter()
+  installSession(router)
+  await router.push('/app')
+  const auth = useAuthStore()
+  auth.accessToken = 'old'
+  auth.user = user
+  return { router, auth }
+}
+
 beforeEach(() => {
   setActivePinia(createPinia())
   mock = new MockAdapter(http)
@@ -98,12 +109,7 @@ describe('http client', () => {
   })
 
   it('on refresh failure clears the store and returns to sign-in with a message', async () => {
-    const router = makeRouter()
-    installSession(router)
-    await router.push('/app')
-    const auth = useAuthStore()
-    auth.accessToken = 'old'
-    auth.user = user
+    const { router, auth } = await signedInOnWorkspace()
 
     mock.onPost('/auth/refresh').reply(401, { title: 'Unauthorized' })
     mock.onGet('/x').reply(401, {})
@@ -121,12 +127,7 @@ describe('http client', () => {
   })
 
   it('a refresh the server cannot answer (503) keeps the session: the request fails, the user stays signed in', async () => {
-    const router = makeRouter()
-    installSession(router)
-    await router.push('/app')
-    const auth = useAuthStore()
-    auth.accessToken = 'old'
-    auth.user = user
+    const { router, auth } = await signedInOnWorkspace()
 
     mock.onPost('/auth/refresh').reply(503, { title: 'The service is temporarily unavailable. Please try again shortly.' })
     mock.onGet('/x').reply(401, {})
