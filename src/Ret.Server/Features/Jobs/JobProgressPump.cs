@@ -42,11 +42,12 @@ public sealed class JobProgressPump : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        var pause = Interval;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(Interval, _stop.Token);
+                await Task.Delay(pause, _stop.Token);
             }
             catch (OperationCanceledException)
             {
@@ -56,10 +57,16 @@ public sealed class JobProgressPump : IAsyncDisposable
             try
             {
                 await FlushAsync(CancellationToken.None);
+                pause = Interval;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // A missed progress write is harmless; the next tick or the final state write catches up.
+                // A missed progress write is harmless; the next tick or the final state write catches up. While the
+                // database is down, ticks slow down (up to every 5 s) instead of failing (and being logged) every tick.
+                if (DatabaseOutage.IsUnavailable(ex))
+                {
+                    pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
             }
         }
     }
