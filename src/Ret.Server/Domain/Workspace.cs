@@ -149,6 +149,13 @@ public sealed class JobRecord
     /// <summary>Bumped on every change; the event stream compares it to push only news.</summary>
     public long Version { get; set; }
 
+    /// <summary>The run that holds this job (docs/decisions/0406): set when a worker claims it, renewed while it runs,
+    /// cleared when it ends or is handed back. A second delivery of the job finds it held and does not run it beside.</summary>
+    public Guid? LeaseId { get; set; }
+
+    /// <summary>When <see cref="LeaseId"/>'s claim lapses unless renewed (UTC); a later delivery may then take the job over.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
+
     public bool IsTerminal => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 }
 

@@ -57,6 +57,8 @@ public sealed class ConversionCrashTests : IDisposable
         await WaitForStateAsync(http2, crashed, "converted");
 
         Assert.Contains("left running by a previous process", second.Output, StringComparison.Ordinal); // it really was mid-job
+        // … and the dead run's claim on the job was released at start, so the job resumed at once (ADR 0406).
+        Assert.Contains("Released 1 job claim(s) left by a previous process", second.Output, StringComparison.Ordinal);
         var actual = await DownloadTableAsync(http2, crashed);
         Assert.Equal(expected, actual);
         var runs = Directory.GetDirectories(Path.Combine(_folder.Path, "storage", "workspace", Guid.Parse(crashed).ToString("N"), "runs"));

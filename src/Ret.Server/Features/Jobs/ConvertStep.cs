@@ -68,7 +68,7 @@ public sealed class ConvertStep(
         return self.PeakWorkingSet64 / (1024 * 1024);
     }
 
-    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
+    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobLease lease, JobProgressPump pump, CancellationToken ct)
     {
         var request = ConvertJobOptions.FromJson(job.OptionsJson);
         var scanFile = storage.ScanFile(session.Id);
@@ -85,9 +85,9 @@ public sealed class ConvertStep(
         }
 
         var runDir = storage.RunDir(session.Id, job.Id);
-        var partial = runDir + ".partial";
-        WorkspaceStorage.TryDeleteDirectory(partial);   // a previous attempt of this job that died half-way
-        WorkspaceStorage.TryDeleteDirectory(runDir);
+        // This run's own folder: a run that lost the job (ADR 0406) may still be removing its own as this one starts.
+        var partial = $"{runDir}.{lease.Id:N}.partial";
+        DeleteEarlierAttempts(runDir);   // attempts of this job that died half-way (this run holds the job)
         var temp = storage.NewTempDir("convert");
         var clock = Stopwatch.StartNew();
         // Downloads of CSV conversions are deflated while the engine writes them (ADR 0506); XLSX ones are ZIPs already.
@@ -130,6 +130,8 @@ public sealed class ConvertStep(
                 await tap.CompleteAsync(); // a few blocks behind the engine's last write
             }
 
+            await outage.WaitForAsync(db, "recording a conversion's tables", t => lease.HoldAsync(db, t), ct);
+            WorkspaceStorage.TryDeleteDirectory(runDir);
             Directory.Move(partial, runDir);
         }
         finally
@@ -158,6 +160,7 @@ public sealed class ConvertStep(
         await outage.WaitForAsync(db, "recording a conversion's tables", async t =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(t);
+            await lease.HoldAsync(db, t); // only the run that holds the job makes its tables current
             await db.Set<PatchLogEntry>().Where(p => p.SessionId == session.Id).ExecuteDeleteAsync(t);
             await db.Set<ResultTable>().Where(r => r.SessionId == session.Id).ExecuteDeleteAsync(t);
             var ordinal = 0;
@@ -214,6 +217,22 @@ public sealed class ConvertStep(
             MbPerSecond = Rates.MegabytesPerSecond(last.BytesTotal, clock.Elapsed),
             Percent = 100,
         };
+    }
+
+    /// <summary>Removes what earlier attempts of the job left: the run folder and every attempt's partial folder.</summary>
+    private static void DeleteEarlierAttempts(string runDir)
+    {
+        WorkspaceStorage.TryDeleteDirectory(runDir);
+        var runs = Path.GetDirectoryName(runDir)!;
+        if (!Directory.Exists(runs))
+        {
+            return;
+        }
+
+        foreach (var partial in Directory.EnumerateDirectories(runs, Path.GetFileName(runDir) + "*.partial"))
+        {
+            WorkspaceStorage.TryDeleteDirectory(partial);
+        }
     }
 
     /// <summary>

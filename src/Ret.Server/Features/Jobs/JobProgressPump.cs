@@ -6,23 +6,31 @@ namespace Ret.Server.Features.Jobs;
 
 /// <summary>Carries progress from engine threads to the job record without slowing the engine: reports only swap
 /// an in-memory snapshot; a loop persists the latest one twice a second (so every node and every reload sees it)
-/// and watches for a user's cancel request, which cancels <see cref="Token"/>.</summary>
+/// and watches for a user's cancel request, which cancels <see cref="Token"/>. With a <see cref="JobLease"/> it also
+/// renews the run's claim on the job, and cancels <see cref="Token"/> when another run has taken the job over.</summary>
 public sealed class JobProgressPump : IAsyncDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 
     private readonly IServiceScopeFactory _scopes;
     private readonly Guid _jobId;
+    private readonly JobLease? _lease;
+    private readonly bool _watchCancel;
+    private DateTime _renewedAt = DateTime.UtcNow;
     private readonly CancellationTokenSource _cts;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private JobProgress _latest = new() { Phase = "starting" };
     private int _dirty;
 
-    public JobProgressPump(IServiceScopeFactory scopes, Guid jobId, CancellationToken shutdown)
+    /// <param name="watchCancel">false once the job has ended (its preview store is filled under the lease): a late
+    /// cancel request must not stop that.</param>
+    public JobProgressPump(IServiceScopeFactory scopes, Guid jobId, CancellationToken shutdown, JobLease? lease = null, bool watchCancel = true)
     {
         _scopes = scopes;
         _jobId = jobId;
+        _lease = lease;
+        _watchCancel = watchCancel;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         _loop = Task.Run(LoopAsync, CancellationToken.None);
     }
@@ -31,6 +39,9 @@ public sealed class JobProgressPump : IAsyncDisposable
     public CancellationToken Token => _cts.Token;
 
     public bool CancelledByUser { get; private set; }
+
+    /// <summary>Another run holds the job now (its claim was found taken); <see cref="Token"/> is cancelled.</summary>
+    public bool LeaseLost { get; private set; }
 
     public JobProgress Latest => Volatile.Read(ref _latest);
 
@@ -57,6 +68,11 @@ public sealed class JobProgressPump : IAsyncDisposable
             try
             {
                 await FlushAsync(CancellationToken.None);
+                if (LeaseLost)
+                {
+                    break; // nothing of this run is written any more
+                }
+
                 pause = Interval;
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -71,23 +87,66 @@ public sealed class JobProgressPump : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the latest snapshot if it changed, and checks whether the user asked to cancel.</summary>
+    /// <summary>Writes the latest snapshot if it changed (renewing the run's claim with it, or on its own every quarter
+    /// of the claim's length), and checks whether the user asked to cancel or another run took the job over.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+        var now = DateTime.UtcNow;
         if (Interlocked.Exchange(ref _dirty, 0) == 1)
         {
             var json = Latest.ToJson();
-            await db.Set<JobRecord>().Where(j => j.Id == _jobId)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
+            var row = db.Set<JobRecord>().Where(j => j.Id == _jobId);
+            if (_lease is null)
+            {
+                await row.ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
+            }
+            else
+            {
+                var lease = _lease.Id;
+                var until = now + _lease.Length;
+                if (await row.Where(j => j.LeaseId == lease).ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json)
+                        .SetProperty(j => j.Version, j => j.Version + 1).SetProperty(j => j.LeaseExpiresAt, until), cancellationToken) == 0)
+                {
+                    await LoseLeaseAsync();
+                    return;
+                }
+
+                _renewedAt = now;
+            }
+
             scope.ServiceProvider.GetService<JobChangeSignal>()?.Notify();
+        }
+        else if (_lease is not null && now - _renewedAt > _lease.Length / 4)
+        {
+            if (!await _lease.RenewAsync(db, cancellationToken))
+            {
+                await LoseLeaseAsync();
+                return;
+            }
+
+            _renewedAt = now;
+        }
+
+        if (!_watchCancel)
+        {
+            return;
         }
 
         var cancel = await db.Set<JobRecord>().Where(j => j.Id == _jobId).Select(j => j.CancelRequested).FirstOrDefaultAsync(cancellationToken);
         if (cancel && !_cts.IsCancellationRequested)
         {
             CancelledByUser = true;
+            await _cts.CancelAsync();
+        }
+    }
+
+    private async Task LoseLeaseAsync()
+    {
+        LeaseLost = true;
+        if (!_cts.IsCancellationRequested)
+        {
             await _cts.CancelAsync();
         }
     }

@@ -39,4 +39,9 @@ public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue, Jo
         await db.SaveChangesAsync(cancellationToken);
         return job;
     }
+
+    /// <summary>Delivers the job to a worker again after <paramref name="delay"/> (a duplicate delivery found it held by
+    /// another run; if that run dies, this delivery takes the job over once its claim lapses — ADR 0406).</summary>
+    public void CheckAgain(Guid jobId, TimeSpan delay)
+        => queue.Schedule<WorkspaceJobRunner>(r => r.RunAsync(jobId, CancellationToken.None), delay);
 }

@@ -14,7 +14,7 @@ namespace Ret.Server.Features.Jobs;
 /// as <c>scan.json</c>. Re-running simply overwrites the report.</summary>
 public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, DatabaseOutage outage, IOptionsSnapshot<WorkspaceOptions> options)
 {
-    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobProgressPump pump, CancellationToken ct)
+    public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobLease lease, JobProgressPump pump, CancellationToken ct)
     {
         var input = storage.InputDir(session.Id);
         if (!Directory.Exists(input) || !Directory.EnumerateFiles(input).Any())
@@ -44,13 +44,18 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
                 Limits = SafetyLimits.Default with { MaxArchiveDepth = options.Value.MaxArchiveDepth },
             }, progress, ct);
 
+            // Only the run that holds the job replaces the report (ADR 0406).
+            await outage.WaitForAsync(db, "recording a scan", t => lease.HoldAsync(db, t), ct);
             await WorkspaceStorage.WriteAtomicAsync(storage.ScanFile(session.Id), RetJsonContext.Serialize(report), ct);
             await outage.WaitForAsync(db, "recording a scan", async t =>
             {
+                await using var tx = await db.Database.BeginTransactionAsync(t);
+                await lease.HoldAsync(db, t);
                 var current = await db.Set<WorkspaceSession>().FirstAsync(x => x.Id == session.Id, t);
                 current.HasScan = true;
                 current.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
                 await db.SaveChangesAsync(t);
+                await tx.CommitAsync(t);
             }, ct);
 
             return new JobProgress

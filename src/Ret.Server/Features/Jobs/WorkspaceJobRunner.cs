@@ -1,5 +1,6 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Ret.Server.Domain;
 using Ret.Server.Features.Workspace;
 using Ret.Server.Infrastructure.Operations;
@@ -11,7 +12,8 @@ namespace Ret.Server.Features.Jobs;
 /// <summary>The Hangfire entry point of every workspace job. It carries only the job id; everything else is read
 /// from the database, so a re-run after a crash starts from the same facts. Each step is idempotent (outputs go to
 /// a fresh temporary folder and are renamed into place; database changes are one transaction), so running a job
-/// twice never duplicates rows or exposes a half-written file.</summary>
+/// twice never duplicates rows or exposes a half-written file. A run holds the job with a <see cref="JobLease"/>, so a
+/// second delivery while the first still runs never works beside it (docs/decisions/0406).</summary>
 public sealed class WorkspaceJobRunner(
     IServiceScopeFactory scopes,
     RetDbContext db,
@@ -22,6 +24,7 @@ public sealed class WorkspaceJobRunner(
     WorkspaceStorage storage,
     IOpsLog ops,
     DatabaseOutage outage,
+    IOptions<Infrastructure.Jobs.JobsOptions> jobsOptions,
     ILogger<WorkspaceJobRunner> logger)
 {
     /// <summary>No automatic retries: a failure caused by the data would fail again; the user retries explicitly.
@@ -32,11 +35,22 @@ public sealed class WorkspaceJobRunner(
     {
         // Every database write of a job waits out an outage (ADR 0405): failing the job would need the database too.
         var job = await outage.WaitForAsync(db, "starting a job", t => db.Set<JobRecord>().FirstOrDefaultAsync(j => j.Id == jobId, t), shutdown);
+        var leaseLength = TimeSpan.FromSeconds(jobsOptions.Value.LeaseSeconds);
         if (job is { Kind: JobKind.Convert, State: JobState.Succeeded })
         {
-            // Delivered again after a crash between "done" and a filled preview store: finish that part (a no-op when
-            // the store is ready or a newer conversion superseded this one).
-            await PrepareTablesAsync(job, shutdown);
+            // Delivered again after a crash between "done" and a filled preview store, or a later look of a duplicate
+            // delivery: finish that part (a no-op when the store is ready or a newer conversion superseded this one) —
+            // unless the run that converted is filling it now (it holds the job until the store is filled).
+            var storeLease = await outage.WaitForAsync(db, "starting a job",
+                t => JobLease.TryClaimAsync(db, jobId, leaseLength, t, succeededConversion: true), shutdown);
+            if (storeLease is null)
+            {
+                logger.LogInformation("Job {JobId}: another run is preparing its preview store; looking again in {Seconds} s", job.Id, leaseLength.TotalSeconds);
+                scheduler.CheckAgain(jobId, leaseLength);
+                return;
+            }
+
+            await PrepareTablesAsync(job, storeLease, shutdown);
             return;
         }
 
@@ -52,22 +66,49 @@ public sealed class WorkspaceJobRunner(
             return;
         }
 
+        // Claim the job for this run. Held by a run that is still alive (its claim renewed less than LeaseSeconds ago):
+        // this delivery is a duplicate; it leaves the job to that run and looks again later, in case that run dies.
+        var lease = await outage.WaitForAsync(db, "starting a job", t => JobLease.TryClaimAsync(db, jobId, leaseLength, t), shutdown);
+        if (lease is null)
+        {
+            var ended = await outage.WaitForAsync(db, "starting a job",
+                t => db.Set<JobRecord>().AsNoTracking().Where(j => j.Id == jobId).Select(j => (JobState?)j.State).FirstOrDefaultAsync(t), shutdown);
+            if (ended is null or JobState.Failed or JobState.Cancelled || (ended is JobState.Succeeded && job.Kind != JobKind.Convert))
+            {
+                return; // ended (or deleted) between the two reads; a conversion's holder may still be filling its store
+            }
+
+            logger.LogWarning("Job {JobId} ({Kind}) was delivered again while another run holds it; that run keeps it, and this delivery looks again in {Seconds} s",
+                job.Id, job.Kind, leaseLength.TotalSeconds);
+            scheduler.CheckAgain(jobId, leaseLength);
+            return;
+        }
+
         if (job.CancelRequested)
         {
-            await FinishAsync(job, JobState.Cancelled, null, new JobProgress { Phase = "cancelled" }, shutdown);
+            await FinishAsync(job, lease, JobState.Cancelled, null, new JobProgress { Phase = "cancelled" }, shutdown);
             return;
         }
 
         job = await outage.WaitForAsync(db, "starting a job", async t =>
         {
-            var running = await db.Set<JobRecord>().FirstAsync(j => j.Id == jobId, t); // the tracked one, or a fresh copy after a retry
-            running.State = JobState.Running;
-            running.StartedAt ??= DateTime.UtcNow;
-            running.Attempts++;
-            running.Version++;
-            await db.SaveChangesAsync(t);
-            return running;
+            var id = lease.Id;
+            var now = DateTime.UtcNow;
+            var until = now + lease.Length;
+            var started = await db.Set<JobRecord>().Where(j => j.Id == jobId && j.LeaseId == id).ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.State, JobState.Running)
+                .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1)
+                .SetProperty(j => j.Version, j => j.Version + 1)
+                .SetProperty(j => j.LeaseExpiresAt, until), t);
+            return started == 1 ? await db.Set<JobRecord>().AsNoTracking().FirstAsync(j => j.Id == jobId, t) : null;
         }, shutdown);
+        if (job is null)
+        {
+            logger.LogWarning("Job {JobId} was taken over by another run as this one started it", jobId);
+            return;
+        }
+
         changes.Notify();
         if (job.Attempts > 1)
         {
@@ -77,17 +118,29 @@ public sealed class WorkspaceJobRunner(
             });
         }
 
-        await using var pump = new JobProgressPump(scopes, job.Id, shutdown);
+        await using var pump = new JobProgressPump(scopes, job.Id, shutdown, lease);
         (JobState State, string? Error, JobProgress Progress) outcome;
         try
         {
             var final = job.Kind switch
             {
-                JobKind.Scan => await scan.RunAsync(session, job, pump, pump.Token),
-                JobKind.Convert => await convert.RunAsync(session, job, pump, pump.Token),
+                JobKind.Scan => await scan.RunAsync(session, job, lease, pump, pump.Token),
+                JobKind.Convert => await convert.RunAsync(session, job, lease, pump, pump.Token),
                 _ => throw new InvalidOperationException($"Unknown job kind {job.Kind}."),
             };
             outcome = (JobState.Succeeded, null, final);
+        }
+        catch (Exception ex) when (pump.LeaseLost || ex is JobLeaseLostException)
+        {
+            // Another run holds the job now (this one's claim lapsed, as in a long database outage): it owns the job's
+            // state and folders; this run's own temporary folders are gone, and nothing of it was made visible.
+            await pump.StopAsync();
+            logger.LogWarning("Job {JobId} ({Kind}): another run took the job over; this run stopped without writing", job.Id, job.Kind);
+            ops.Write(new OpsEvent(OpsLevel.Warning, OpsCategory.Job, $"{job.Kind} job run stopped: another run holds the job")
+            {
+                Details = new { jobId = job.Id, sessionId = job.SessionId, attempt = job.Attempts },
+            });
+            return;
         }
         catch (OperationCanceledException) when (pump.CancelledByUser)
         {
@@ -97,7 +150,10 @@ public sealed class WorkspaceJobRunner(
         {
             // Server shutting down: hand the job back (Hangfire re-queues it); the re-run starts clean.
             await pump.StopAsync();
-            await db.Set<JobRecord>().Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s
+            var held = lease.Id;
+            await db.Set<JobRecord>().Where(j => j.Id == job.Id && j.LeaseId == held).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.LeaseId, (Guid?)null)
+                .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.State, JobState.Queued)
                 .SetProperty(j => j.ProgressJson, new JobProgress { Phase = "interrupted — will resume" }.ToJson())
                 .SetProperty(j => j.Version, j => j.Version + 1), CancellationToken.None);
@@ -148,29 +204,63 @@ public sealed class WorkspaceJobRunner(
         // The pump stops (and finishes a write in flight) before the final state is written, so a late progress
         // snapshot cannot overwrite it.
         await pump.StopAsync();
-        await FinishAsync(job, outcome.State, outcome.Error, outcome.Progress, CancellationToken.None);
+        if (!await FinishAsync(job, lease, outcome.State, outcome.Error, outcome.Progress, CancellationToken.None))
+        {
+            return;
+        }
 
         // The conversion is done and downloadable; the preview/edit store is filled after it, in this same Hangfire
-        // job, so a crash here re-delivers the job and the branch at the top completes it (ADR 0502).
+        // job and still under this run's lease, so a crash here re-delivers the job and the branch at the top completes it
+        // (ADR 0502), and a duplicate delivery meanwhile leaves it to this run (ADR 0406).
         if (job.Kind == JobKind.Convert && outcome.State == JobState.Succeeded)
         {
-            await PrepareTablesAsync(job, shutdown);
+            await PrepareTablesAsync(job, lease, shutdown);
         }
     }
 
-    private Task PrepareTablesAsync(JobRecord job, CancellationToken shutdown)
-        => outage.WaitForAsync(db, "preparing the preview store", t => convert.PrepareTablesAsync(job.SessionId, job.Id, t), shutdown);
+    /// <summary>Fills the conversion's preview store while renewing <paramref name="lease"/>, then gives the job up.</summary>
+    private async Task PrepareTablesAsync(JobRecord job, JobLease lease, CancellationToken shutdown)
+    {
+        await using (var keep = new JobProgressPump(scopes, job.Id, shutdown, lease, watchCancel: false))
+        {
+            try
+            {
+                await outage.WaitForAsync(db, "preparing the preview store", t => convert.PrepareTablesAsync(job.SessionId, job.Id, t), keep.Token);
+            }
+            catch (OperationCanceledException) when (keep.LeaseLost)
+            {
+                logger.LogWarning("Job {JobId}: another run took the job over while this one prepared its preview store; that run finishes it", job.Id);
+                return;
+            }
+        }
+
+        await outage.WaitForAsync(db, "preparing the preview store", t => lease.ReleaseAsync(db, t), CancellationToken.None);
+    }
 
     internal static string StorageFullMessage(JobKind kind) => kind == JobKind.Convert
         ? $"{DiskSpace.FullMessage} The conversion stopped and nothing of it was kept; your files and earlier tables are unchanged. Retry once space has been freed."
         : $"{DiskSpace.FullMessage} The scan stopped; your uploaded files are kept. Retry once space has been freed.";
 
-    private async Task FinishAsync(JobRecord job, JobState state, string? error, JobProgress progress, CancellationToken ct)
+    /// <summary>Records how the job ended and releases its claim (a succeeded conversion's once its store is filled); false (nothing written) when another run holds the job.</summary>
+    private async Task<bool> FinishAsync(JobRecord job, JobLease lease, JobState state, string? error, JobProgress progress, CancellationToken ct)
     {
         var fresh = await outage.WaitForAsync(db, "recording how a job ended", async t =>
         {
             db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(t);
+            if (!await lease.RenewAsync(db, t))
+            {
+                return null; // taken over: the other run records the end
+            }
+
             var ended = await db.Set<JobRecord>().FirstAsync(j => j.Id == job.Id, t);
+            if (job.Kind != JobKind.Convert || state != JobState.Succeeded)
+            {
+                // (A conversion that succeeded keeps its lease until its preview store is filled.)
+                ended.LeaseId = null;
+                ended.LeaseExpiresAt = null;
+            }
+
             ended.State = state;
             ended.Error = error;
             ended.FinishedAt = DateTime.UtcNow;
@@ -178,8 +268,15 @@ public sealed class WorkspaceJobRunner(
             ended.Version++;
             await ReleaseSessionAsync(db, ended, t);
             await db.SaveChangesAsync(t);
+            await tx.CommitAsync(t);
             return ended;
         }, ct);
+        if (fresh is null)
+        {
+            logger.LogWarning("Job {JobId} ({Kind}): another run took the job over; this run's outcome ({State}) is not recorded", job.Id, job.Kind, state);
+            return false;
+        }
+
         changes.Notify();
         await CountAsync(fresh, ct);
 
@@ -194,6 +291,7 @@ public sealed class WorkspaceJobRunner(
                 await scheduler.EnqueueAsync(session, JobKind.Scan, null, t);
             }
         }, ct);
+        return true;
     }
 
     /// <summary>Conversions and converted rows per day for the admin overview (these counters outlive the sessions).</summary>

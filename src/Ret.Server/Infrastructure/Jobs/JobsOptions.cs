@@ -50,6 +50,13 @@ public sealed class JobsOptions
     [Range(0, 24 * 60 * 60)]
     public int DatabaseWaitSeconds { get; set; } = 240;
 
+    /// <summary>How long a run's claim on its job lasts without a renewal (docs/decisions/0406). A running job renews it
+    /// every quarter of this; a delivery of the job while the claim holds does not run it beside, and looks again
+    /// this long later. After a crash, a PostgreSQL node takes the job over once both this and
+    /// <see cref="OrphanTimeoutSeconds"/> have passed; a single-node SQLite install releases every claim at start.</summary>
+    [Range(2, 60 * 60)]
+    public int LeaseSeconds { get; set; } = 60;
+
     /// <summary>Cron expression of the housekeeping job (UTC).</summary>
     [Required(AllowEmptyStrings = false)]
     public string HousekeepingCron { get; set; } = "*/15 * * * *";

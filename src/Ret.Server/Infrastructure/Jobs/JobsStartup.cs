@@ -1,23 +1,28 @@
 using Hangfire;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Ret.Server.Domain;
+using Ret.Server.Infrastructure.Persistence;
 
 namespace Ret.Server.Infrastructure.Jobs;
 
 /// <summary>Runs before the job server starts on this node: re-queues jobs orphaned by a crash (single-node
-/// SQLite mode) and registers the recurring jobs.</summary>
+/// SQLite mode: their Hangfire entries and their runs' claims on the job records) and registers the recurring jobs.</summary>
 public sealed class JobsStartup(
     JobStorage storage,
     JobStorageInfo info,
     IBackgroundJobClient client,
     IRecurringJobManager recurring,
     IOptions<JobsOptions> options,
+    IServiceScopeFactory scopes,
     ILogger<JobsStartup> logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (info.Kind == JobStorageKind.Sqlite)
         {
             ClearStaleLocks();
+            await ReleaseClaimsAsync(cancellationToken);
             RequeueOrphans();
         }
 
@@ -27,7 +32,6 @@ public sealed class JobsStartup(
             j => j.RunAsync(CancellationToken.None), options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         recurring.AddOrUpdate<Operations.LogRetentionJob>(Operations.LogRetentionJob.RecurringId,
             j => j.RunAsync(CancellationToken.None), options.Value.HousekeepingCron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-        return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -53,6 +57,26 @@ public sealed class JobsStartup(
         if (removed > 0)
         {
             logger.LogWarning("Removed {Count} job-system lock(s) left by a previous process", removed);
+        }
+    }
+
+    /// <summary>With SQLite job storage and database this process is the only one that runs jobs, so a claim on a job record
+    /// (docs/decisions/0406) was made by a process that died: release them all, so the re-queued jobs resume at once
+    /// instead of after <see cref="JobsOptions.LeaseSeconds"/>.</summary>
+    private async Task ReleaseClaimsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+        if (!db.Database.IsSqlite())
+        {
+            return; // a shared database: other nodes' runs may hold claims (they lapse after LeaseSeconds)
+        }
+
+        var released = await db.Set<JobRecord>().Where(j => j.LeaseId != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseId, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (released > 0)
+        {
+            logger.LogWarning("Released {Count} job claim(s) left by a previous process", released);
         }
     }
 

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Ret.Server.Tests.Infrastructure;
+using Ret.Server.Tests.Workspace;
+
+namespace Ret.Server.Tests.Platform;
+
+/// <summary>
+/// The default install's database is a file, so "the database stops" there looks like another process holding the file's
+/// write lock past the busy timeout: an operator's <c>sqlite3</c> shell left in a transaction, a backup tool. Writes must
+/// answer 503 with Retry-After (not 500), reads keep working (WAL), a running conversion waits to record its tables
+/// (ADR 0405) and finishes once the lock is gone, and nothing is lost or written twice.
+/// </summary>
+public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClassFixture<SqliteLockTests.LockFactory>
+{
+    private const int Records = 300_000;
+
+    [SqliteFact]
+    public async Task While_another_process_holds_the_write_lock_writes_answer_503_reads_work_and_a_conversion_waits()
+    {
+        var user = await TestAuth.CreateUserAsync(factory);
+        var http = user.Client;
+        var session = await WorkspaceApiTests.CreateSessionAsync(http, "before the lock");
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/big.zip", new ByteArrayContent(LargeExport()))).StatusCode);
+        await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
+        var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var job = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await UntilAsync(async () =>
+        {
+            using var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}");
+            return doc.RootElement.GetProperty("state").GetString() != "queued";
+        }, "the conversion never started");
+
+        await using (var holder = new SqliteConnection($"Data Source={factory.DatabaseFile};Pooling=False"))
+        {
+            await holder.OpenAsync();
+            await using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;"; // the write lock, held until the rollback below
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            // A write waits the busy timeout (2 s here, 30 s by default), then answers 503 — the client retries.
+            var rename = await http.PatchAsJsonAsync($"/api/workspace/sessions/{session}", new { name = "renamed while locked" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, rename.StatusCode);
+            Assert.Equal("5", rename.Headers.GetValues("Retry-After").Single());
+            var problem = await rename.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("The service is temporarily unavailable. Please try again shortly.", problem.GetProperty("title").GetString());
+            Assert.DoesNotContain("Sqlite", problem.ToString(), StringComparison.OrdinalIgnoreCase);
+
+            // Reads go on: the session, its job.
+            using (var detail = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}"))
+            {
+                Assert.Equal("before the lock", detail.RootElement.GetProperty("name").GetString());
+            }
+
+            // The conversion finishes its tables on disk, then waits for the lock to record them.
+            await UntilAsync(() => Task.FromResult(factory.Capture.Lines.Any(l => l.Contains("The database is unavailable while", StringComparison.Ordinal))),
+                "the conversion never waited for the database; the log said:\n" + string.Join("\n", factory.Capture.Lines.Where(l => l.Contains(job, StringComparison.Ordinal)).TakeLast(20)));
+            using (var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}"))
+            {
+                Assert.Equal("running", doc.RootElement.GetProperty("state").GetString());
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2)); // a retry or two while it stays locked
+            await using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        // Released: the conversion is recorded once, the refused rename never happened, and writes work again.
+        await WorkspaceApiTests.WaitForStateAsync(http, session, "converted");
+        Assert.Contains(factory.Capture.Lines, l => l.Contains("The database is back after", StringComparison.Ordinal));
+        Assert.DoesNotContain(factory.Capture.Lines, l => l.Contains("failed unexpectedly", StringComparison.Ordinal));
+        using (var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}"))
+        {
+            Assert.Equal("succeeded", doc.RootElement.GetProperty("state").GetString());
+        }
+
+        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
+        using (var tables = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
+        {
+            Assert.Equal(Records, Assert.Single(tables.RootElement.EnumerateArray()).GetProperty("rows").GetInt64());
+        }
+
+        using (var detail = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}"))
+        {
+            Assert.Equal("before the lock", detail.RootElement.GetProperty("name").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"/api/workspace/sessions/{session}", new { name = "after the lock" })).StatusCode);
+    }
+
+    private static byte[] LargeExport()
+    {
+        var xml = new StringBuilder("<Export>");
+        for (var i = 0; i < Records; i++) xml.Append("<Item><Id>").Append(i).Append("</Id><Name>item ").Append(i).Append("</Name></Item>");
+        return WorkspaceApiTests.ZipOf(("BIG_ITEM.zip", WorkspaceApiTests.ZipOf(("BIG_ITEM_1.xml", xml.Append("</Export>").ToString()))));
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string why)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < until, why);
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The server on its SQLite file with a 2 s busy timeout (30 s by default), one conversion thread (so the
+    /// test's conversion lasts seconds) and its log captured.</summary>
+    public sealed class LockFactory : RetApiFactory
+    {
+        public LogCapture Capture { get; } = new();
+
+        public string DatabaseFile => Path.Combine(RuntimeRoot, "ret.db");
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            Capture.AddTo(builder);
+        }
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => TestDatabase.UsePostgres ? [] :
+        [
+            new("Database:ConnectionString", $"Data Source={DatabaseFile};Foreign Keys=True;Default Timeout=2"),
+            new("Workspace:ConversionThreads", "1"),
+        ];
+    }
+}
+
+/// <summary>Runs on SQLite only; skipped, with the reason, on the PostgreSQL run.</summary>
+public sealed class SqliteFactAttribute : FactAttribute
+{
+    public SqliteFactAttribute()
+    {
+        if (TestDatabase.UsePostgres)
+        {
+            Skip = "tests the embedded SQLite database file; the PostgreSQL run has no such file.";
+        }
+    }
+}
