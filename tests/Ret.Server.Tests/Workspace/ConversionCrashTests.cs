@@ -57,8 +57,9 @@ public sealed class ConversionCrashTests : IDisposable
         await WaitForStateAsync(http2, crashed, "converted");
 
         Assert.Contains("left running by a previous process", second.Output, StringComparison.Ordinal); // it really was mid-job
-        // … and the dead run's claim on the job was released at start, so the job resumed at once (ADR 0406).
-        Assert.Contains("Released 1 job claim(s) left by a previous process", second.Output, StringComparison.Ordinal);
+        // … and the dead run's claim on the job was released at start, so the job resumed at once (ADR 0406). (Another
+        // conversion may still have held its claim too, filling its preview store when the server died.)
+        Assert.Matches(@"Released [1-9]\d* job claim\(s\) left by a previous process", second.Output);
         var actual = await DownloadTableAsync(http2, crashed);
         Assert.Equal(expected, actual);
         var runs = Directory.GetDirectories(Path.Combine(_folder.Path, "storage", "workspace", Guid.Parse(crashed).ToString("N"), "runs"));

@@ -59,11 +59,9 @@ public sealed class GlobalExceptionHandler(IProblemDetailsService problemDetails
         BadHttpRequestException bad => (bad.StatusCode, "The request could not be read."),
         _ when DiskSpace.IsFull(exception) => (StatusCodes.Status507InsufficientStorage,
             DiskSpace.FullMessage + " Nothing of this request was kept; try again once space has been freed."),
-        _ when IsDatabaseUnavailable(exception) => (503, "The service is temporarily unavailable. Please try again shortly."),
+        // Connection-level database failures (server down, file locked or unreachable) are a 503; other database errors
+        // (constraint violations, bad SQL) stay 500s.
+        _ when DatabaseOutage.IsUnavailable(exception) => (503, "The service is temporarily unavailable. Please try again shortly."),
         _ => (500, "An unexpected error occurred."),
     };
-
-    /// <summary>Connection-level database failures (server down, file unreachable, busy) are a 503; other database
-    /// errors (constraint violations, bad SQL) stay 500s.</summary>
-    internal static bool IsDatabaseUnavailable(Exception exception) => DatabaseOutage.IsUnavailable(exception);
 }
