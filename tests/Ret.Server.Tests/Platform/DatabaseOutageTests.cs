@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -81,7 +80,7 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
         var user = await TestAuth.CreateUserAsync(factory);
         var http = user.Client;
         const int records = 400_000;
-        var export = LargeExport(records);
+        var export = BigItemExport.Zip(records);
         string session, job;
         for (var attempt = 1; ; attempt++)
         {
@@ -92,12 +91,12 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
             Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
             job = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
             var state = "queued";
-            await UntilAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 using var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}");
                 state = doc.RootElement.GetProperty("state").GetString()!;
                 return state != "queued";
-            });
+            }, "the conversion never started");
 
             var id = job;
             // A job write of this conversion waiting for the database: usually "recording a conversion's tables"; in about
@@ -113,7 +112,7 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
                     // The engine keeps going without the database (progress writes are dropped); then the tables it wrote
                     // must be recorded, and that write meets the outage. Before ADR 0405 the job was marked "failed
                     // unexpectedly" here — a write that failed too — and the session stayed "converting" for good.
-                    await UntilAsync(() => Task.FromResult(Waiting() || CommittedFirst()), () => "neither a wait for the database nor the tables recorded; the log said:\n"
+                    await Eventually.UntilAsync(() => Task.FromResult(Waiting() || CommittedFirst()), () => "neither a wait for the database nor the tables recorded; the log said:\n"
                         + string.Join("\n", factory.Capture.Lines.Where(l => l.Contains(id, StringComparison.Ordinal) || l.Contains("database", StringComparison.OrdinalIgnoreCase)
                             || l.Contains("Hangfire", StringComparison.Ordinal)).TakeLast(40).Select(l => l.Length > 400 ? l[..400] : l)));
                     if (Waiting())
@@ -143,18 +142,7 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
             Assert.Equal("succeeded", doc.RootElement.GetProperty("state").GetString());
         }
 
-        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
-        using (var tables = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
-        {
-            var table = Assert.Single(tables.RootElement.EnumerateArray());
-            Assert.Equal(records, table.GetProperty("rows").GetInt64()); // every record once: no duplicate, none lost
-        }
-
-        var csv = await WorkspaceApiTests.DownloadByTicketAsync(http, session, new { kind = "table", table = "BIG_ITEM", format = "csv" });
-        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(records + 1, lines.Length);
-        Assert.Equal("Id,Name", lines[0].TrimEnd('\r'));
-        Assert.Equal($"{records - 1},item {records - 1}", lines[^1].TrimEnd('\r'));
+        await BigItemExport.AssertConvertedOnceAsync(http, session, records); // every record once: no duplicate, none lost
     }
 
     [Fact]
@@ -191,13 +179,6 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
         Assert.InRange(calls, 2, 3);
     }
 
-    private static byte[] LargeExport(int records)
-    {
-        var xml = new StringBuilder("<Export>");
-        for (var i = 0; i < records; i++) xml.Append("<Item><Id>").Append(i).Append("</Id><Name>item ").Append(i).Append("</Name></Item>");
-        return WorkspaceApiTests.ZipOf(("BIG_ITEM.zip", WorkspaceApiTests.ZipOf(("BIG_ITEM_1.xml", xml.Append("</Export>").ToString()))));
-    }
-
     /// <summary>Repeats the request until it answers 200 (at most 60 s); returns every status it saw.</summary>
     private static async Task<List<HttpStatusCode>> UntilOkAsync(Func<Task<HttpResponseMessage>> request)
     {
@@ -210,16 +191,6 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.GatedDatabaseFactory
             if (status == HttpStatusCode.OK) return statuses;
             Assert.True(DateTime.UtcNow < until, $"no 200 within 60 s: {string.Join(", ", statuses)}");
             await Task.Delay(200);
-        }
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? why = null)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, why?.Invoke() ?? "the condition never held");
-            await Task.Delay(20);
         }
     }
 

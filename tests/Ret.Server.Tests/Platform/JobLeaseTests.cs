@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -45,12 +44,12 @@ public sealed class JobLeaseTests(JobLeaseTests.LeaseFactory factory) : IClassFi
         Assert.Equal(JobState.Succeeded, state.State);
         Assert.Equal(1, state.Attempts); // one run started it
         Assert.Single(factory.Capture.Lines, l => l.Contains($"Conversion {job}: ", StringComparison.Ordinal) && l.Contains(" tables, ", StringComparison.Ordinal));
-        await AssertEveryRecordOnceAsync(user.Client, session);
-        await UntilAsync(() => StateAsync(job).GetAwaiter().GetResult().LeaseId is null, "the run never gave the job up after filling its preview store");
+        await BigItemExport.AssertConvertedOnceAsync(user.Client, session.ToString(), Records);
+        await Eventually.UntilAsync(async () => (await StateAsync(job)).LeaseId is null, "the run never gave the job up after filling its preview store");
 
         // The later look finds the job ended and does nothing.
-        await UntilAsync(() => monitoring.ScheduledJobs(0, 100).All(s => !s.Value.Job.Args.Contains(job)), "the later look never ran");
-        await UntilAsync(() => monitoring.ProcessingCount() == 0, "a delivery is still running");
+        await Eventually.UntilAsync(() => monitoring.ScheduledJobs(0, 100).All(s => !s.Value.Job.Args.Contains(job)), "the later look never ran");
+        await Eventually.UntilAsync(() => monitoring.ProcessingCount() == 0, "a delivery is still running");
         Assert.Equal(1, (await StateAsync(job)).Attempts);
         Assert.Single(factory.Capture.Lines, l => l.Contains($"Conversion {job}: preview store \"ready\"", StringComparison.Ordinal)); // filled once
     }
@@ -66,9 +65,9 @@ public sealed class JobLeaseTests(JobLeaseTests.LeaseFactory factory) : IClassFi
         await WithDbAsync(db => db.Set<JobRecord>().Where(j => j.Id == job).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.LeaseId, thief).SetProperty(j => j.LeaseExpiresAt, DateTime.UtcNow.AddHours(1))));
 
-        await UntilAsync(() => factory.Capture.Lines.Any(l => l.Contains($"Job {job} (Convert): another run took the job over; this run stopped without writing", StringComparison.Ordinal)),
+        await Eventually.UntilAsync(() => factory.Capture.Lines.Any(l => l.Contains($"Job {job} (Convert): another run took the job over; this run stopped without writing", StringComparison.Ordinal)),
             "the run never noticed that it had lost the job");
-        await UntilAsync(() => factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ProcessingCount() == 0, "the run never stopped");
+        await Eventually.UntilAsync(() => factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ProcessingCount() == 0, "the run never stopped");
 
         // Nothing of the stopped run is visible: the job is still the other run's, the session has no tables, no folder is left.
         var state = await StateAsync(job);
@@ -96,7 +95,7 @@ public sealed class JobLeaseTests(JobLeaseTests.LeaseFactory factory) : IClassFi
         Assert.Equal(2, state.Attempts);
         Assert.Null(state.LeaseId); // given up once its store was filled, in the same delivery
         await WorkspaceApiTests.WaitForStateAsync(user.Client, session.ToString(), "converted");
-        await AssertEveryRecordOnceAsync(user.Client, session);
+        await BigItemExport.AssertConvertedOnceAsync(user.Client, session.ToString(), Records);
         Assert.Equal(new[] { job.ToString("N") }, RunFolders(session).Select(f => Path.GetFileName(f)).ToArray());
     }
 
@@ -140,12 +139,12 @@ public sealed class JobLeaseTests(JobLeaseTests.LeaseFactory factory) : IClassFi
     private async Task<(Guid Session, Guid Job)> RunningConversionAsync(HttpClient http, string name)
     {
         var session = await WorkspaceApiTests.CreateSessionAsync(http, name);
-        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/big.zip", new ByteArrayContent(Export.Value))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/big.zip", new ByteArrayContent(BigItemExport.Zip(Records)))).StatusCode);
         await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
         var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { });
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var job = Guid.Parse((await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
-        await UntilAsync(() => StateAsync(job).GetAwaiter().GetResult().State != JobState.Queued, "the conversion never started");
+        await Eventually.UntilAsync(async () => (await StateAsync(job)).State != JobState.Queued, "the conversion never started");
         Assert.Equal(JobState.Running, (await StateAsync(job)).State); // 300 000 records take seconds: it is mid-run
         return (Guid.Parse(session), job);
     }
@@ -175,37 +174,6 @@ public sealed class JobLeaseTests(JobLeaseTests.LeaseFactory factory) : IClassFi
         var runs = Path.Combine(factory.Services.GetRequiredService<Features.Workspace.WorkspaceStorage>().SessionDir(session), "runs");
         return Directory.Exists(runs) ? Directory.GetDirectories(runs) : [];
     }
-
-    private static async Task AssertEveryRecordOnceAsync(HttpClient http, Guid session)
-    {
-        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session.ToString());
-        using (var tables = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
-        {
-            Assert.Equal(Records, Assert.Single(tables.RootElement.EnumerateArray()).GetProperty("rows").GetInt64());
-        }
-
-        var csv = await WorkspaceApiTests.DownloadByTicketAsync(http, session.ToString(), new { kind = "table", table = "BIG_ITEM", format = "csv" });
-        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(Records + 1, lines.Length);
-        Assert.Equal($"{Records - 1},item {Records - 1}", lines[^1].TrimEnd('\r'));
-    }
-
-    private static async Task UntilAsync(Func<bool> condition, string why)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, why);
-            await Task.Delay(20);
-        }
-    }
-
-    private static readonly Lazy<byte[]> Export = new(() =>
-    {
-        var xml = new StringBuilder("<Export>");
-        for (var i = 0; i < Records; i++) xml.Append("<Item><Id>").Append(i).Append("</Id><Name>item ").Append(i).Append("</Name></Item>");
-        return WorkspaceApiTests.ZipOf(("BIG_ITEM.zip", WorkspaceApiTests.ZipOf(("BIG_ITEM_1.xml", xml.Append("</Export>").ToString()))));
-    });
 
     /// <summary>The server with its log captured, one conversion thread (so a conversion of the test's export lasts
     /// seconds) and a short claim, so the later look of a duplicate delivery comes within the test.</summary>

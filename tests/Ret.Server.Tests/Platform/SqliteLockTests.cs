@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Ret.Server.Tests.Infrastructure;
@@ -24,12 +23,12 @@ public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClas
         var user = await TestAuth.CreateUserAsync(factory);
         var http = user.Client;
         var session = await WorkspaceApiTests.CreateSessionAsync(http, "before the lock");
-        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/big.zip", new ByteArrayContent(LargeExport()))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await http.PutAsync($"/api/workspace/sessions/{session}/files/big.zip", new ByteArrayContent(BigItemExport.Zip(Records)))).StatusCode);
         await WorkspaceApiTests.WaitForStateAsync(http, session, "scanned");
         var start = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/conversions", new { });
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var job = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        await UntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             using var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}");
             return doc.RootElement.GetProperty("state").GetString() != "queued";
@@ -59,8 +58,8 @@ public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClas
             }
 
             // The conversion finishes its tables on disk, then waits for the lock to record them.
-            await UntilAsync(() => Task.FromResult(factory.Capture.Lines.Any(l => l.Contains("The database is unavailable while", StringComparison.Ordinal))),
-                "the conversion never waited for the database; the log said:\n" + string.Join("\n", factory.Capture.Lines.Where(l => l.Contains(job, StringComparison.Ordinal)).TakeLast(20)));
+            await Eventually.UntilAsync(() => Task.FromResult(factory.Capture.Lines.Any(l => l.Contains("The database is unavailable while", StringComparison.Ordinal))),
+                () => "the conversion never waited for the database; the log said:\n" + string.Join("\n", factory.Capture.Lines.Where(l => l.Contains(job, StringComparison.Ordinal)).TakeLast(20)));
             using (var doc = await WorkspaceApiTests.JsonAsync(http, $"/api/jobs/{job}"))
             {
                 Assert.Equal("running", doc.RootElement.GetProperty("state").GetString());
@@ -81,11 +80,7 @@ public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClas
             Assert.Equal("succeeded", doc.RootElement.GetProperty("state").GetString());
         }
 
-        await WorkspaceApiTests.WaitForTablesReadyAsync(http, session);
-        using (var tables = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}/tables"))
-        {
-            Assert.Equal(Records, Assert.Single(tables.RootElement.EnumerateArray()).GetProperty("rows").GetInt64());
-        }
+        await BigItemExport.AssertConvertedOnceAsync(http, session, Records);
 
         using (var detail = await WorkspaceApiTests.JsonAsync(http, $"/api/workspace/sessions/{session}"))
         {
@@ -93,23 +88,6 @@ public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClas
         }
 
         Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"/api/workspace/sessions/{session}", new { name = "after the lock" })).StatusCode);
-    }
-
-    private static byte[] LargeExport()
-    {
-        var xml = new StringBuilder("<Export>");
-        for (var i = 0; i < Records; i++) xml.Append("<Item><Id>").Append(i).Append("</Id><Name>item ").Append(i).Append("</Name></Item>");
-        return WorkspaceApiTests.ZipOf(("BIG_ITEM.zip", WorkspaceApiTests.ZipOf(("BIG_ITEM_1.xml", xml.Append("</Export>").ToString()))));
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string why)
-    {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, why);
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>The server on its SQLite file with a 2 s busy timeout (30 s by default), one conversion thread (so the
