@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Ret.Conversion.Conversion;
 using Ret.Conversion.Scanning;
 using Ret.Server.Features.Workspace;
+using Ret.Server.Features.Workspace.Tables;
 
 namespace Ret.Server.Features.Jobs;
 
@@ -60,12 +61,20 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
                     foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
                     {
                         var output = Path.Combine(dir, $"out-{round}-{mode}");
+                        // The downloads' deflated copies are made while the engine writes, as in a real conversion (ADR 0506).
+                        var tap = options.Value.PrecompressDownloads ? new PrecompressedCsv.Tap(output, new CsvExportOptions(true, false), logger) : null;
                         await Converter.ConvertAsync(input, plan, new ConvertOptions
                         {
                             Mode = mode,
                             Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
                             TempDirectory = dir,
+                            CsvTap = tap,
                         }, output, null, stoppingToken);
+                        if (tap is not null)
+                        {
+                            await tap.CompleteAsync();
+                        }
+
                         WorkspaceStorage.TryDeleteDirectory(output);
                     }
                 }
@@ -98,12 +107,24 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
         return started.Task.WaitAsync(ct);
     }
 
+    /// <summary>Small files in the sample (<see cref="Rounds"/> × this many per-file calls): the runtime promotes a method to
+    /// optimised code after 1 000 calls (ADR 0504, session 13), so the per-file code of an export of many small files
+    /// (open an entry, detect its record, start a spill) would otherwise run unoptimised through a first real job of
+    /// fewer than 1 000 files.</summary>
+    internal const int SmallFiles = 360;
+
     /// <summary>Two groups in the shapes the engine meets most: namespaced orders with attributes, a nested customer
-    /// and repeated lines (about 3 MB), and flat records (about 1 MB), each split over a few files.</summary>
+    /// and repeated lines (about 3 MB), and flat records (about 1 MB), each split over a few files; and an export's
+    /// nesting: a stored module ZIP of stored batch ZIPs holding <see cref="SmallFiles"/> small deflated files.</summary>
     private static async Task WriteSampleAsync(string path, CancellationToken ct)
     {
         await using var file = File.Create(path);
         using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        await using (var module = zip.CreateEntry("AP_MODULE.zip", CompressionLevel.NoCompression).Open())
+        {
+            await WriteBatchesAsync(module, ct);
+        }
+
         for (var part = 0; part < 3; part++)
         {
             ct.ThrowIfCancellationRequested();
@@ -142,6 +163,36 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
 
                 await writer.WriteAsync(text.Append("</library>\n"), ct);
             }
+        }
+    }
+
+    private static async Task WriteBatchesAsync(Stream module, CancellationToken ct)
+    {
+        const int batches = 4;
+        using var zip = new ZipArchive(module, ZipArchiveMode.Create, leaveOpen: true);
+        for (var batch = 1; batch <= batches; batch++)
+        {
+            var inner = new MemoryStream();
+            using (var batchZip = new ZipArchive(inner, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                for (var f = 0; f < SmallFiles / batches; f++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    await using var writer = new StreamWriter(batchZip.CreateEntry($"AP_INVOICE_{batch}_{f}.xml", CompressionLevel.Fastest).Open(), Encoding.UTF8);
+                    var text = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Invoices>\n");
+                    for (var i = 0; i < 8; i++)
+                    {
+                        text.Append("<Invoice><No>").Append(batch).Append('-').Append(f).Append('-').Append(i).Append("</No><Supplier code=\"S")
+                            .Append(f % 17).Append("\">Supplier ").Append(f % 17).Append("</Supplier><Amount>").Append(i * 13.5).Append("</Amount></Invoice>\n");
+                    }
+
+                    await writer.WriteAsync(text.Append("</Invoices>\n"), ct);
+                }
+            }
+
+            inner.Position = 0;
+            await using var entry = zip.CreateEntry($"{batch}_BATCH.zip", CompressionLevel.NoCompression).Open();
+            await inner.CopyToAsync(entry, ct);
         }
     }
 }
