@@ -48,22 +48,29 @@ public sealed class JobLease
         return claimed == 1 ? lease : null;
     }
 
+    /// <summary>The job's row while this run holds it (empty once another run has claimed the job): every write of the
+    /// run that must not outlive its claim goes through it.</summary>
+    public IQueryable<JobRecord> Row(RetDbContext db)
+    {
+        var id = Id;
+        return db.Set<JobRecord>().Where(j => j.Id == JobId && j.LeaseId == id);
+    }
+
+    /// <summary>The expiry a renewal made now sets.</summary>
+    public DateTime NextExpiry() => DateTime.UtcNow + Length;
+
     /// <summary>Extends the claim; false when this run no longer holds the job. Inside a transaction the row stays
     /// locked until it ends, so a write made after a true answer cannot interleave with another run's claim.</summary>
     public async Task<bool> RenewAsync(RetDbContext db, CancellationToken ct)
     {
-        var until = DateTime.UtcNow + Length;
-        var id = Id;
-        return await db.Set<JobRecord>().Where(j => j.Id == JobId && j.LeaseId == id)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, until), ct) == 1;
+        var until = NextExpiry();
+        return await Row(db).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, until), ct) == 1;
     }
 
     /// <summary>Gives the job up (when this run still holds it).</summary>
     public async Task ReleaseAsync(RetDbContext db, CancellationToken ct)
     {
-        var id = Id;
-        await db.Set<JobRecord>().Where(j => j.Id == JobId && j.LeaseId == id)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseId, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        await Row(db).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseId, (Guid?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
     }
 
     /// <summary><see cref="RenewAsync"/>, throwing <see cref="JobLeaseLostException"/> when the job is no longer held.</summary>

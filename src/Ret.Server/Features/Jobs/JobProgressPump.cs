@@ -97,16 +97,14 @@ public sealed class JobProgressPump : IAsyncDisposable
         if (Interlocked.Exchange(ref _dirty, 0) == 1)
         {
             var json = Latest.ToJson();
-            var row = db.Set<JobRecord>().Where(j => j.Id == _jobId);
             if (_lease is null)
             {
-                await row.ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
+                await db.Set<JobRecord>().Where(j => j.Id == _jobId).ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json).SetProperty(j => j.Version, j => j.Version + 1), cancellationToken);
             }
             else
             {
-                var lease = _lease.Id;
-                var until = now + _lease.Length;
-                if (await row.Where(j => j.LeaseId == lease).ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json)
+                var until = _lease.NextExpiry();
+                if (await _lease.Row(db).ExecuteUpdateAsync(s => s.SetProperty(j => j.ProgressJson, json)
                         .SetProperty(j => j.Version, j => j.Version + 1).SetProperty(j => j.LeaseExpiresAt, until), cancellationToken) == 0)
                 {
                     await LoseLeaseAsync();

@@ -92,10 +92,9 @@ public sealed class WorkspaceJobRunner(
 
         job = await outage.WaitForAsync(db, "starting a job", async t =>
         {
-            var id = lease.Id;
             var now = DateTime.UtcNow;
-            var until = now + lease.Length;
-            var started = await db.Set<JobRecord>().Where(j => j.Id == jobId && j.LeaseId == id).ExecuteUpdateAsync(u => u
+            var until = lease.NextExpiry();
+            var started = await lease.Row(db).ExecuteUpdateAsync(u => u
                 .SetProperty(j => j.State, JobState.Running)
                 .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
                 .SetProperty(j => j.Attempts, j => j.Attempts + 1)
@@ -150,8 +149,7 @@ public sealed class WorkspaceJobRunner(
         {
             // Server shutting down: hand the job back (Hangfire re-queues it); the re-run starts clean.
             await pump.StopAsync();
-            var held = lease.Id;
-            await db.Set<JobRecord>().Where(j => j.Id == job.Id && j.LeaseId == held).ExecuteUpdateAsync(s => s
+            await lease.Row(db).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.LeaseId, (Guid?)null)
                 .SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
                 .SetProperty(j => j.State, JobState.Queued)
