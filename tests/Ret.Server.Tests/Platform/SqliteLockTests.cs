@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Ret.Server.Infrastructure.Persistence;
 using Ret.Server.Tests.Infrastructure;
 using Ret.Server.Tests.Workspace;
 
@@ -88,6 +91,49 @@ public sealed class SqliteLockTests(SqliteLockTests.LockFactory factory) : IClas
         }
 
         Assert.Equal(HttpStatusCode.OK, (await http.PatchAsJsonAsync($"/api/workspace/sessions/{session}", new { name = "after the lock" })).StatusCode);
+    }
+
+    [SqliteFact]
+    public async Task A_write_that_meets_a_short_lock_goes_on_as_soon_as_it_is_released()
+    {
+        // SQLite waits for the lock itself, for the connection's Default Timeout (2 s here).
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+        await db.Database.OpenConnectionAsync();
+        await using (var pragma = db.Database.GetDbConnection().CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA busy_timeout";
+            Assert.Equal(2000L, Convert.ToInt64(await pragma.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // A lock held for 20 ms: Microsoft.Data.Sqlite alone sleeps 150 ms before each retry, so no write could finish
+        // under 150 ms; with SQLite's own wait it goes on a few ms after the release. Best of three, so one stall of
+        // the machine cannot fail the test.
+        var waits = new List<long>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var holder = new SqliteConnection($"Data Source={factory.DatabaseFile};Pooling=False");
+            await holder.OpenAsync();
+            await using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            var release = Task.Run(async () =>
+            {
+                await Task.Delay(20);
+                await using var commit = holder.CreateCommand();
+                commit.CommandText = "COMMIT;";
+                await commit.ExecuteNonQueryAsync();
+            });
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await db.Database.ExecuteSqlRawAsync("UPDATE users SET UserName = UserName WHERE 0");
+            waits.Add(clock.ElapsedMilliseconds);
+            await release;
+        }
+
+        Assert.True(waits.Min() < 150, $"every write waited 150 ms or more for a lock held 20 ms: {string.Join(", ", waits)} ms");
     }
 
     /// <summary>The server on its SQLite file with a 2 s busy timeout (30 s by default), one conversion thread (so the

@@ -7,6 +7,8 @@ namespace Ret.Server.Infrastructure.Persistence;
 
 public static class PersistenceExtensions
 {
+    private static readonly SqliteBusyTimeout BusyTimeout = new();
+
     /// <summary>Registers <see cref="RetDbContext"/> on the configured provider.</summary>
     public static WebApplicationBuilder AddPersistence(this WebApplicationBuilder builder)
     {
@@ -22,7 +24,7 @@ public static class PersistenceExtensions
                 break;
             default:
                 var connection = SqliteConnectionString(database, runtime);
-                builder.Services.AddDbContext<SqliteRetDbContext>(o => o.UseSqlite(connection));
+                builder.Services.AddDbContext<SqliteRetDbContext>(o => o.UseSqlite(connection).AddInterceptors(BusyTimeout));
                 builder.Services.AddScoped<RetDbContext>(sp => sp.GetRequiredService<SqliteRetDbContext>());
                 break;
         }
