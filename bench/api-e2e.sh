@@ -33,6 +33,8 @@ for _ in $(seq 1 120); do curl -fs "$B/health/live" >/dev/null && break; sleep 0
 if [[ "${Workspace__WarmUpOnStart:-true}" != false ]]; then
   for _ in $(seq 1 120); do grep -q "engine warmed up\|warm-up failed" "$RT/server.log" && break; sleep 0.25; done
   grep -o "Conversion engine warmed up in [0-9.]* s" "$RT/server.log" || true
+  # Then the request paths (RequestPathWarmUp, after the engine's).
+  for _ in $(seq 1 40); do grep -q "Request paths warmed up\|request-path warm-up failed" "$RT/server.log" && break; sleep 0.25; done
 fi
 
 json() { python3 -c "import sys,json;d=json.load(sys.stdin);print($1)"; }

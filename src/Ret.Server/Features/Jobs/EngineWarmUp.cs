@@ -19,7 +19,7 @@ namespace Ret.Server.Features.Jobs;
 /// removed at the end, and a failure is only logged.
 /// </summary>
 public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOptions> options, IHostApplicationLifetime lifetime,
-    ILogger<EngineWarmUp> logger) : BackgroundService
+    ILogger<EngineWarmUp> logger) : StartupWarmUp(options, lifetime, logger)
 {
     /// <summary>
     /// How often the sample is scanned and converted. One round leaves the hot code in the runtime's instrumented
@@ -30,81 +30,47 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
     /// </summary>
     internal const int Rounds = 3;
 
-    /// <summary>Set when the warm-up finished (or was skipped); for tests and the log.</summary>
-    public TaskCompletionSource Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    protected override string FailureMessage => "The conversion engine warm-up failed; the first job compiles the engine instead";
 
-    /// <summary>The engine ran on the sample without an error.</summary>
-    public bool Succeeded { get; private set; }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task WarmUpAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.WarmUpOnStart)
-        {
-            Completed.TrySetResult();
-            return;
-        }
-
+        var clock = Stopwatch.StartNew();
+        var dir = storage.NewTempDir("warmup");
         try
         {
-            // After the server is listening: start-up itself is not delayed.
-            await WaitForStartAsync(stoppingToken);
-            var clock = Stopwatch.StartNew();
-            var dir = storage.NewTempDir("warmup");
-            try
+            var input = Path.Combine(dir, "input");
+            Directory.CreateDirectory(input);
+            await WriteSampleAsync(Path.Combine(input, "Export_warmup.zip"), stoppingToken);
+            for (var round = 0; round < Rounds; round++)
             {
-                var input = Path.Combine(dir, "input");
-                Directory.CreateDirectory(input);
-                await WriteSampleAsync(Path.Combine(input, "Export_warmup.zip"), stoppingToken);
-                for (var round = 0; round < Rounds; round++)
+                var plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
+                foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
                 {
-                    var plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
-                    foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
+                    var output = Path.Combine(dir, $"out-{round}-{mode}");
+                    // The downloads' deflated copies are made while the engine writes, as in a real conversion (ADR 0506).
+                    var tap = Options.PrecompressDownloads ? new PrecompressedCsv.Tap(output, new CsvExportOptions(true, false), Logger) : null;
+                    await Converter.ConvertAsync(input, plan, new ConvertOptions
                     {
-                        var output = Path.Combine(dir, $"out-{round}-{mode}");
-                        // The downloads' deflated copies are made while the engine writes, as in a real conversion (ADR 0506).
-                        var tap = options.Value.PrecompressDownloads ? new PrecompressedCsv.Tap(output, new CsvExportOptions(true, false), logger) : null;
-                        await Converter.ConvertAsync(input, plan, new ConvertOptions
-                        {
-                            Mode = mode,
-                            Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
-                            TempDirectory = dir,
-                            CsvTap = tap,
-                        }, output, null, stoppingToken);
-                        if (tap is not null)
-                        {
-                            await tap.CompleteAsync();
-                        }
-
-                        WorkspaceStorage.TryDeleteDirectory(output);
+                        Mode = mode,
+                        Threads = Options.ConversionThreads > 0 ? Options.ConversionThreads : Environment.ProcessorCount,
+                        TempDirectory = dir,
+                        CsvTap = tap,
+                    }, output, null, stoppingToken);
+                    if (tap is not null)
+                    {
+                        await tap.CompleteAsync();
                     }
+
+                    WorkspaceStorage.TryDeleteDirectory(output);
                 }
             }
-            finally
-            {
-                WorkspaceStorage.TryDeleteDirectory(dir);
-            }
-
-            Succeeded = true;
-            logger.LogInformation("Conversion engine warmed up in {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            logger.LogWarning(ex, "The conversion engine warm-up failed; the first job compiles the engine instead");
         }
         finally
         {
-            Completed.TrySetResult();
+            WorkspaceStorage.TryDeleteDirectory(dir);
         }
-    }
 
-    private Task WaitForStartAsync(CancellationToken ct)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        return started.Task.WaitAsync(ct);
+        Logger.LogInformation("Conversion engine warmed up in {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Small files in the sample (<see cref="Rounds"/> × this many per-file calls): the runtime promotes a method to

@@ -13,9 +13,7 @@ public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue, Jo
     /// <summary>Queues a job for <paramref name="session"/> unless one is already active (then returns null).</summary>
     public async Task<JobRecord?> EnqueueAsync(WorkspaceSession session, JobKind kind, string? optionsJson, CancellationToken cancellationToken)
     {
-        if (session.ActiveJobId is { } active
-            && await db.Set<JobRecord>().AnyAsync(j => j.Id == active && j.State != JobState.Succeeded
-                && j.State != JobState.Failed && j.State != JobState.Cancelled, cancellationToken))
+        if (session.ActiveJobId is { } active && await IsActiveAsync(active, cancellationToken))
         {
             return null;
         }
@@ -39,6 +37,11 @@ public sealed class JobScheduler(RetDbContext db, IBackgroundJobClient queue, Jo
         await db.SaveChangesAsync(cancellationToken);
         return job;
     }
+
+    /// <summary>The job has not ended (queued or running).</summary>
+    internal Task<bool> IsActiveAsync(Guid jobId, CancellationToken cancellationToken)
+        => db.Set<JobRecord>().AnyAsync(j => j.Id == jobId && j.State != JobState.Succeeded
+            && j.State != JobState.Failed && j.State != JobState.Cancelled, cancellationToken);
 
     /// <summary>Delivers the job to a worker again after <paramref name="delay"/> (a duplicate delivery found it held by
     /// another run; if that run dies, this delivery takes the job over once its claim lapses — ADR 0406).</summary>

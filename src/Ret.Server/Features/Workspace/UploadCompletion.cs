@@ -61,7 +61,7 @@ public sealed class UploadCompletion(RetDbContext db, WorkspaceStorage storage, 
     {
         sessions.Touch(session);
         await db.SaveChangesAsync(ct);
-        session.FileCount = await db.Set<WorkspaceFile>().CountAsync(f => f.SessionId == session.Id && f.State == WorkspaceFileState.Complete, ct);
+        session.FileCount = await CompleteFilesAsync(session.Id, ct);
         session.SizeBytes = WorkspaceStorage.SizeOf(storage.SessionDir(session.Id));
         await db.SaveChangesAsync(ct);
         if (await scheduler.EnqueueAsync(session, JobKind.Scan, null, ct) is null)
@@ -70,6 +70,10 @@ public sealed class UploadCompletion(RetDbContext db, WorkspaceStorage storage, 
             await db.SaveChangesAsync(ct);
         }
     }
+
+    /// <summary>Files of the session that arrived whole.</summary>
+    internal Task<int> CompleteFilesAsync(Guid sessionId, CancellationToken ct)
+        => db.Set<WorkspaceFile>().CountAsync(f => f.SessionId == sessionId && f.State == WorkspaceFileState.Complete, ct);
 
     /// <summary>Moves a finished upload into <c>input/</c>. The stored name is derived from the sanitised user name —
     /// it matters for grouping (<c>AR_PAYMENT_TERM.zip</c>) — and made unique with a numeric suffix.</summary>

@@ -196,7 +196,7 @@ internal static class UploadEndpoints
     }
 
     /// <summary>Quota left: the limit minus stored bytes minus the declared length of uploads still in progress.</summary>
-    private static async Task<long> RemainingQuotaAsync(Guid owner, WorkspaceSessions sessions, RetDbContext db,
+    internal static async Task<long> RemainingQuotaAsync(Guid owner, WorkspaceSessions sessions, RetDbContext db,
         WorkspaceOptions options, CancellationToken ct)
     {
         var used = await sessions.UsedBytesAsync(owner, ct);

@@ -31,8 +31,9 @@ public sealed class WorkspaceOptions
     [Range(1, 32)]
     public int MaxArchiveDepth { get; set; } = 10;
 
-    /// <summary>Run the engine once on a small generated export after start, so the first user's job does not pay for
-    /// compiling it (nodes that run jobs only; default on).</summary>
+    /// <summary>Run the engine on a small generated export after start (nodes that run jobs), then the request paths of an
+    /// upload without writing anything (every node), so the first user's upload and job do not pay for compiling them
+    /// (default on).</summary>
     public bool WarmUpOnStart { get; set; } = true;
 
     /// <summary>Deflate each CSV table for "download a group / everything" while the conversion writes it, on the core

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Hangfire.Common;
+using Hangfire.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Ret.Server.Domain;
+using Ret.Server.Features.Jobs;
+using Ret.Server.Infrastructure.Persistence;
+using Ret.Server.Infrastructure.Security;
+
+namespace Ret.Server.Features.Workspace;
+
+/// <summary>
+/// Builds, once after start, what EF Core and Hangfire otherwise build inside a user's first requests, without writing
+/// anything. A trace of a fresh server's first upload (PUT, 0.39 s of handler time against ~0.1 s later; bench/README.md,
+/// session 17) spent it compiling: EF Core's property accessors and snapshots of each entity type the first time one is
+/// tracked (0.09 s in <c>DbContext.Add</c> alone), its first queries of each shape, and Hangfire turning the job's
+/// expression into a serialised job (0.08 s).
+/// So, on a throw-away context: every entity type is tracked as added, then as unchanged and changed (accessors,
+/// original-value snapshots, change detection), and the tracker cleared — no <c>SaveChanges</c>; the lookups of an
+/// upload and of queuing its scan run for ids nobody has; and the workspace job's expression is turned into a Hangfire job
+/// and serialised, without a storage.
+/// </summary>
+public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<WorkspaceOptions> options, IHostApplicationLifetime lifetime,
+    ILogger<RequestPathWarmUp> logger, EngineWarmUp? engine = null) : StartupWarmUp(options, lifetime, logger)
+{
+    /// <summary>Entity types the warm-up tracked; for tests and the log.</summary>
+    public int EntityTypes { get; private set; }
+
+    /// <summary>Entity types it could not track, with the reason; for tests and the log.</summary>
+    public List<string> NotTracked { get; } = [];
+
+    protected override string FailureMessage => "The request-path warm-up failed; the first requests compile those paths instead";
+
+    protected override async Task WarmUpAsync(CancellationToken stoppingToken)
+    {
+        // After the engine's warm-up, on nodes that run one: run beside it, this warm-up's compilations delayed the
+        // engine's, and the first scan of a fresh server took 1.54–1.73 s instead of 1.29–1.62 s (4 pairs;
+        // bench/README.md, session 17).
+        if (engine is not null)
+        {
+            await engine.Completed.Task.WaitAsync(stoppingToken);
+        }
+
+        var clock = Stopwatch.StartNew();
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
+            EntityTypes = TrackEveryEntityType(db);
+            await QueryAsNobodyAsync(scope.ServiceProvider, db, stoppingToken);
+        }
+
+        SerialiseJob();
+        Logger.LogInformation("Request paths warmed up in {Seconds:0.00} s ({EntityTypes} entity types)", clock.Elapsed.TotalSeconds, EntityTypes);
+    }
+
+    /// <summary>Tracks a new instance of each entity type with a parameterless constructor as added, then as unchanged,
+    /// marks one property changed and detects changes; clears the tracker at the end. Nothing is saved.</summary>
+    private int TrackEveryEntityType(RetDbContext db)
+    {
+        var count = 0;
+        foreach (var type in db.Model.GetEntityTypes())
+        {
+            if (type.IsOwned() || type.HasSharedClrType || type.ClrType.IsAbstract || type.ClrType.GetConstructor(Type.EmptyTypes) is null)
+            {
+                NotTracked.Add($"{type.DisplayName()}: no public parameterless constructor");
+                continue;
+            }
+
+            try
+            {
+                var entry = db.Entry(Activator.CreateInstance(type.ClrType)!);
+                // A key no row has, set by hand: a store-generated key would otherwise stay temporary (it cannot turn
+                // unchanged), and a string key null (it cannot be tracked at all).
+                foreach (var key in type.FindPrimaryKey()?.Properties ?? [])
+                {
+                    if (UnusedKey(key.ClrType) is { } value)
+                    {
+                        entry.Property(key.Name).CurrentValue = value;
+                    }
+                }
+
+                entry.State = EntityState.Added;
+                db.ChangeTracker.DetectChanges();
+                entry.State = EntityState.Unchanged;
+                var property = type.GetProperties().FirstOrDefault(p => !p.IsKey() && !p.IsForeignKey() && !p.IsShadowProperty());
+                if (property is not null)
+                {
+                    entry.Property(property.Name).IsModified = true;
+                }
+
+                db.ChangeTracker.DetectChanges();
+                count++;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                NotTracked.Add($"{type.DisplayName()}: {ex.Message}");
+                Logger.LogDebug(ex, "Warm-up could not track {EntityType}", type.DisplayName());
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        return count;
+    }
+
+    private static object? UnusedKey(Type type) => Type.GetTypeCode(Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        TypeCode.Int32 => -1,
+        TypeCode.Int64 => -1L,
+        TypeCode.String => "warm-up-" + Guid.NewGuid().ToString("N"),
+        _ when type == typeof(Guid) => Guid.NewGuid(),
+        _ => null,
+    };
+
+    /// <summary>The lookups of an upload and of queuing its scan — the same methods, so the same query shapes — for an
+    /// owner, a session and a job that do not exist.</summary>
+    private async Task QueryAsNobodyAsync(IServiceProvider services, RetDbContext db, CancellationToken ct)
+    {
+        var nobody = Guid.NewGuid();
+        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(RetClaims.Subject, nobody.ToString())], "warm-up"));
+        var sessions = services.GetRequiredService<WorkspaceSessions>();
+        await sessions.FindAsync(principal, nobody, ct);
+        await UploadEndpoints.RemainingQuotaAsync(nobody, sessions, db, Options, ct);
+        await services.GetRequiredService<UploadCompletion>().CompleteFilesAsync(nobody, ct);
+        await services.GetRequiredService<JobScheduler>().IsActiveAsync(nobody, ct);
+        db.ChangeTracker.Clear();
+    }
+
+    /// <summary>What <c>Enqueue</c> does before it reaches the storage: the expression parsed into a job, and the job
+    /// serialised (Newtonsoft.Json's contracts for its arguments).</summary>
+    private static void SerialiseJob()
+    {
+        var job = Job.FromExpression<WorkspaceJobRunner>(r => r.RunAsync(Guid.Empty, CancellationToken.None));
+        InvocationData.SerializeJob(job).SerializePayload();
+    }
+}
