@@ -411,15 +411,19 @@ public sealed class SessionTableStore
 
         using var command = Command(connection, sql.ToString(), parameters);
         using var reader = command.ExecuteReader();
-        var ids = new List<long>(1024);
+        // Unfiltered, the view holds every row, so at most NextRowId ids: read straight into an array that size, not
+        // through a growing list, which at 1.3 M rows allocated ~42 MB (large-object heap) for a 10 MB result.
+        var ids = new long[where.Length == 0 ? (int)Math.Clamp(entry.NextRowId, 16, Array.MaxLength) : 1024];
+        var count = 0;
         while (reader.Read())
         {
-            ids.Add(reader.GetInt64(0));
-            if ((ids.Count & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (count == ids.Length) Array.Resize(ref ids, (int)Math.Min((long)ids.Length * 2, Array.MaxLength));
+            ids[count++] = reader.GetInt64(0);
+            if ((count & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
         }
-        var array = ids.ToArray();
-        _factory.Views.Add(viewKey, array);
-        return array;
+        if (count != ids.Length) Array.Resize(ref ids, count);
+        _factory.Views.Add(viewKey, ids);
+        return ids;
     }
 
     /// <summary>Escapes <c>\ % _</c> for <c>ILIKE … ESCAPE '\'</c>, so the text is matched literally.</summary>
