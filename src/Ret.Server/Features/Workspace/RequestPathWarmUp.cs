@@ -64,7 +64,7 @@ public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<Work
         {
             if (type.IsOwned() || type.HasSharedClrType || type.ClrType.IsAbstract || type.ClrType.GetConstructor(Type.EmptyTypes) is null)
             {
-                NotTracked.Add($"{type.DisplayName()}: no public parameterless constructor");
+                NotTracked.Add($"{type.DisplayName()}: owned, shared, abstract or without a public parameterless constructor");
                 continue;
             }
 
