@@ -34,11 +34,14 @@ public sealed class EngineWarmUpTests(EngineWarmUpTests.WarmUpFactory factory) :
         var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
         Assert.Empty(warmUp.NotTracked);
         Assert.Equal(db.Model.GetEntityTypes().Count(), warmUp.EntityTypes);
-        // It tracked a new one of each type, changed them and queried as an owner nobody is: had anything been saved,
-        // these would not be empty, and the only user would not be the bootstrap admin.
+        // It tracked a new one of each type, changed them, queried as an owner nobody is and ran a job's claim, progress,
+        // event stream and a download's redemption for a job nobody has: had anything been saved, these would not be
+        // empty, and the only user would not be the bootstrap admin. (A failure of any step leaves Succeeded false.)
         Assert.Equal(0, await db.Set<WorkspaceSession>().CountAsync());
         Assert.Equal(0, await db.Set<WorkspaceFile>().CountAsync());
         Assert.Equal(0, await db.Set<JobRecord>().CountAsync());
+        Assert.Equal(0, await db.Set<DownloadTicket>().CountAsync());
+        Assert.Equal(0, await db.Set<HourlyUsage>().CountAsync());
         Assert.Equal(["admin"], await db.Users.Select(u => u.UserName).ToListAsync());
     }
 

@@ -44,6 +44,8 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
             for (var round = 0; round < Rounds; round++)
             {
                 var plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
+                // The scan job stores its report as JSON and the conversion reads it back (ScanStep, ConvertStep).
+                plan = RetJsonContext.DeserializeScan(RetJsonContext.Serialize(plan)) ?? plan;
                 foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
                 {
                     var output = Path.Combine(dir, $"out-{round}-{mode}");

@@ -21,6 +21,10 @@ public sealed class JobLease
         Length = length;
     }
 
+    /// <summary>A lease this run does not hold (nothing claimed): every write through it matches no row. For the
+    /// request-path warm-up, which runs a job's lease queries for a job that does not exist.</summary>
+    internal static JobLease Unclaimed(Guid jobId, TimeSpan length) => new(jobId, Guid.NewGuid(), length);
+
     public Guid JobId { get; }
 
     /// <summary>This run's id, stored in <see cref="JobRecord.LeaseId"/> while it holds the job.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Text.Json;
 using Hangfire.Common;
 using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,9 @@ namespace Ret.Server.Features.Workspace;
 /// So, on a throw-away context: every entity type is tracked as added, then as unchanged and changed (accessors,
 /// original-value snapshots, change detection), and the tracker cleared — no <c>SaveChanges</c>; the lookups of an
 /// upload and of queuing its scan run for ids nobody has; and the workspace job's expression is turned into a Hangfire job
-/// and serialised, without a storage.
+/// and serialised, without a storage. Then a job's own paths (lookup, claim, progress writes, the event stream) and a
+/// download ticket's redemption run for a job and a ticket nobody has: their UPDATEs are conditional on those ids, so
+/// they match no row.
 /// </summary>
 public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<WorkspaceOptions> options, IHostApplicationLifetime lifetime,
     ILogger<RequestPathWarmUp> logger, EngineWarmUp? engine = null) : StartupWarmUp(options, lifetime, logger)
@@ -49,6 +52,7 @@ public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<Work
             var db = scope.ServiceProvider.GetRequiredService<RetDbContext>();
             EntityTypes = TrackEveryEntityType(db);
             await QueryAsNobodyAsync(scope.ServiceProvider, db, stoppingToken);
+            await RunJobPathsAsNobodyAsync(scope.ServiceProvider, db, stoppingToken);
         }
 
         SerialiseJob();
@@ -121,7 +125,7 @@ public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<Work
     private async Task QueryAsNobodyAsync(IServiceProvider services, RetDbContext db, CancellationToken ct)
     {
         var nobody = Guid.NewGuid();
-        var principal = new ClaimsPrincipal(new ClaimsIdentity([new Claim(RetClaims.Subject, nobody.ToString())], "warm-up"));
+        var principal = Nobody(nobody);
         var sessions = services.GetRequiredService<WorkspaceSessions>();
         await sessions.FindAsync(principal, nobody, ct);
         await UploadEndpoints.RemainingQuotaAsync(nobody, sessions, db, Options, ct);
@@ -129,6 +133,51 @@ public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<Work
         await services.GetRequiredService<JobScheduler>().IsActiveAsync(nobody, ct);
         db.ChangeTracker.Clear();
     }
+
+    /// <summary>The queries a job run makes around the engine (bench/README.md, session 18: a fresh server's first scan
+    /// and conversion compiled ~100 EF Core query shapes and the runner's own code on the request's time), for a job
+    /// that does not exist: its lookup, the claim and its renewals, the progress writes, the event stream's read and a
+    /// download ticket's redemption. Every UPDATE among them is conditional on that job's id, so none matches a row.</summary>
+    private async Task RunJobPathsAsNobodyAsync(IServiceProvider services, RetDbContext db, CancellationToken ct)
+    {
+        var nobody = Guid.NewGuid();
+        var length = TimeSpan.FromMinutes(1);
+        await services.GetRequiredService<WorkspaceJobRunner>().RunAsync(nobody, ct);
+        await JobLease.TryClaimAsync(db, nobody, length, ct);
+        await JobLease.TryClaimAsync(db, nobody, length, ct, succeededConversion: true);
+        var lease = JobLease.Unclaimed(nobody, length);
+        await lease.RenewAsync(db, ct);
+        await lease.ReleaseAsync(db, ct);
+        await WorkspaceJobRunner.ReleaseSessionAsync(db, new JobRecord { Id = nobody, SessionId = nobody }, ct);
+
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        var progress = new JobProgress { Phase = "warm-up", FilesDone = 1, FilesTotal = 2 };
+        await using (var held = new JobProgressPump(scopes, nobody, ct, lease))
+        {
+            held.Report(progress);
+            await held.FlushAsync(ct);
+        }
+
+        await using (var unheld = new JobProgressPump(scopes, nobody, ct))
+        {
+            unheld.Report(progress);
+            await unheld.FlushAsync(ct);
+        }
+
+        var http = new DefaultHttpContext { RequestServices = services, User = Nobody(nobody) };
+        http.Response.Body = Stream.Null;
+        await JobsApi.GetAsync(nobody, http, db, ct);
+        await JobsApi.EventsAsync(nobody, http, db, services.GetRequiredService<JobChangeSignal>(), ct);
+        _ = JsonSerializer.Serialize(JobDto.From(new JobRecord { Id = nobody, ProgressJson = progress.ToJson() }), JobProgress.Json);
+
+        http = new DefaultHttpContext { RequestServices = services };
+        http.Response.Body = Stream.Null;
+        await DownloadEndpoints.RedeemAsync(SecretToken.New(), http, db, services.GetRequiredService<SessionTables>(),
+            services.GetRequiredService<WorkspaceStorage>(), TimeProvider.System, ct);
+        db.ChangeTracker.Clear();
+    }
+
+    private static ClaimsPrincipal Nobody(Guid id) => new(new ClaimsIdentity([new Claim(RetClaims.Subject, id.ToString())], "warm-up"));
 
     /// <summary>What <c>Enqueue</c> does before it reaches the storage: the expression parsed into a job, and the job
     /// serialised (Newtonsoft.Json's contracts for its arguments).</summary>
