@@ -6,7 +6,7 @@ namespace Ret.Conversion.Tests;
 
 public class DeterminismTests
 {
-    private static void BuildInput(TempDir temp)
+    internal static void BuildInput(TempDir temp)
     {
         var inner = Enumerable.Range(0, 12).Select(f => ($"{f}_BATCH.zip", Zip.Build(Enumerable.Range(0, 4).Select(i =>
             Zip.Text($"part{i}.xml", $"<Export><Head><Run>{f}</Run></Head>" + string.Concat(Enumerable.Range(0, 30 + (f * i % 7)).Select(r =>
@@ -14,7 +14,7 @@ public class DeterminismTests
         temp.Bytes("in/Export_20240101_120000.zip", Zip.Build(("AR_ITEMS.zip", Zip.Build(inner))));
     }
 
-    private static Dictionary<string, byte[]> ReadAll(string dir) =>
+    internal static Dictionary<string, byte[]> ReadAll(string dir) =>
         Directory.GetFiles(dir).Where(f => !f.EndsWith(Converter.ManifestFileName, StringComparison.Ordinal))
             .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 

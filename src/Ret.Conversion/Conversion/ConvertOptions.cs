@@ -71,6 +71,11 @@ public sealed record ConvertOptions
     /// are the same with or without it). Ignored for XLSX.</summary>
     public Output.ITableFileTap? CsvTap { get; init; }
 
+    /// <summary>Files a scan of the same input already extracted (<see cref="Converter.ScanAndExtractAsync"/>), used with
+    /// a plan from that scan: the files it holds with the same record rule are merged from its spills instead of being
+    /// read again. Not part of the output contract: the tables are the same with or without it (docs/decisions/0111).</summary>
+    public ExtractionCache? Extracted { get; init; }
+
     /// <summary>XLSX rows per sheet including the header (Excel's limit); lowered by tests only.</summary>
     internal int MaxRowsPerSheet { get; init; } = 1_048_576;
 

@@ -40,6 +40,40 @@ public static class Converter
         return Task.Run(() => new Run(inputPath, plan, options, outputDirectory, progress, cancellationToken).Execute(), cancellationToken);
     }
 
+    /// <summary>
+    /// Scans <paramref name="inputPath"/> as <see cref="ArchiveScanner.ScanAsync"/> does (the same report) and, while
+    /// the scan holds each small file's bytes, extracts it into a spill in <paramref name="cacheDirectory"/> with the
+    /// record rule the scan detected and the default delimiter. A conversion of the unchanged input with a plan from
+    /// this report and <see cref="ConvertOptions.Extracted"/> set then only reads the files the cache does not hold
+    /// (docs/decisions/0111). The caller owns the cache and disposes it; on failure nothing is left in the folder.
+    /// </summary>
+    public static Task<(ScanReport Report, ExtractionCache Cache)> ScanAndExtractAsync(
+        string inputPath, ScanOptions options, string cacheDirectory, IProgress<ScanProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(cacheDirectory);
+        return Task.Run(() =>
+        {
+            Directory.CreateDirectory(cacheDirectory);
+            var cache = new ExtractionCache(cacheDirectory,
+                new EarlyExtractions(cacheDirectory, new ConvertOptions().Delimiter, options.Limits, options.FastXml, _ => null, null));
+            try
+            {
+                var session = ArchiveScanner.ScanCore(inputPath, options, progress, previewColumns: true, cancellationToken,
+                    (entry, scanned, bytes) => cache.Files.Extract(entry, scanned, bytes, cancellationToken));
+                session.Dispose();
+                return (session.Report, cache);
+            }
+            catch
+            {
+                cache.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+    }
+
     /// <summary>One file to extract.</summary>
     private sealed record ExtractJob(int Number, string Path, RecordMatcher Matcher, FileExtraction Result);
 
@@ -76,10 +110,15 @@ public static class Converter
                 // materialised and the entries it listed are reused instead of walking and inflating the input a
                 // second time; and a file the scan read completely is extracted from memory on the spot
                 // (docs/decisions/0107).
+                // With a plan, the files a scan of the same input extracted as it read them (ExtractionCache) are
+                // adopted the same way (docs/decisions/0111).
+                _early = plan is null
+                    ? new EarlyExtractions(tempRoot, options.Delimiter, options.Limits, options.FastXml, OverrideFor, options.Groups)
+                    : options.Extracted is { } carried && carried.TryClaim(options) ? carried.Files : null;
                 session = plan is null
                     ? ArchiveScanner.ScanCore(inputPath,
                         new ScanOptions { Limits = options.Limits, TempDirectory = options.TempDirectory, InputName = options.InputName, Threads = options.Threads, FastXml = options.FastXml },
-                        null, previewColumns: false, ct, (entry, scanned, bytes) => ExtractEarly(entry, scanned, bytes, tempRoot))
+                        null, previewColumns: false, ct, ExtractEarly)
                     : null;
                 var report = session?.Report ?? plan!;
                 var scanSeconds = _clock.Elapsed.TotalSeconds;
@@ -89,10 +128,7 @@ public static class Converter
                 var sizes = report.Entries.Where(e => e.Kind == EntryKind.Xml).ToDictionary(e => e.Path, e => e.Size ?? 0, StringComparer.Ordinal);
                 _totalBytes = jobs.Sum(j => sizes.GetValueOrDefault(j.Path));
                 PlanGroups(tables, sizes);
-                foreach (var (_, early) in _early)
-                {
-                    if (early.SpillPath is not null && !_adopted.Contains(early)) TryDelete(early.SpillPath);
-                }
+                if (plan is null) _early?.DeleteUnadopted(); // a carried cache's spills belong to its owner
 
                 double extractSeconds;
                 if (session is not null)
@@ -181,11 +217,9 @@ public static class Converter
             return tables;
         }
 
-        /// <summary>Files extracted during the scan (from the bytes it read), by path.</summary>
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileExtraction> _early = new(StringComparer.Ordinal);
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _earlyMatcher = new(StringComparer.Ordinal);
-        private readonly HashSet<FileExtraction> _adopted = new(ReferenceEqualityComparer.Instance);
-        private int _earlyNumber;
+        /// <summary>Files extracted during the scan (from the bytes it read): this run's own when it scans, a scan's
+        /// carried cache when it claimed one, else null.</summary>
+        private EarlyExtractions? _early;
         private long _earlyBytes;
         private long _earlyRecords;
         private int _earlyFiles;
@@ -196,57 +230,18 @@ public static class Converter
         /// again. The plan adopts the result only when its rule is the same; anything unusual (a failure, a file
         /// outside the selected groups) is left to the normal extraction.
         /// </summary>
-        private void ExtractEarly(WalkEntry entry, ScannedEntry scanned, ReadOnlyMemory<byte> bytes, string tempRoot)
+        private void ExtractEarly(WalkEntry entry, ScannedEntry scanned, ReadOnlyMemory<byte> bytes)
         {
-            if (scanned.Group is not { } group) return;
-            if (options.Groups is { Count: > 0 } wanted && !wanted.Contains(group, StringComparer.OrdinalIgnoreCase)) return;
-            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment)) return;
-            string? spillPath = null;
-            try
-            {
-                var spec = OverrideFor(group);
-                RecordMatcher matcher;
-                if (spec is not null) matcher = RecordMatcher.Parse(spec);
-                else if (scanned.RecordPath is not null) matcher = RecordMatcher.Parse(scanned.RecordPath, anchored: true);
-                else return;
-                spillPath = Path.Combine(tempRoot, $"early-{Interlocked.Increment(ref _earlyNumber):D7}.spill");
-                var result = new FileExtraction { Path = entry.Path };
-                MemoryStream? stream = null;
-                try
-                {
-                    FileExtractor.Extract(matcher, options.Limits, _classifier, options.FastXml, _ =>
-                    {
-                        stream?.Dispose();
-                        return stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false, publiclyVisible: true);
-                    }, spillPath, result, ct);
-                }
-                finally
-                {
-                    stream?.Dispose();
-                }
-                result.Bytes = segment.Count;
-                result.SpillPath = spillPath;
-                _earlyMatcher[entry.Path] = matcher.Description;
-                _early[entry.Path] = result;
-                if (progress is not null)
-                {
-                    var bytesSoFar = Interlocked.Add(ref _earlyBytes, segment.Count);
-                    var records = Interlocked.Add(ref _earlyRecords, result.Records);
-                    progress.Report(new ConvertProgress("scan", bytesSoFar, 0, records, Interlocked.Increment(ref _earlyFiles), 0, entry.Path));
-                }
-            }
-            catch (Exception ex) when (ex is XmlException or LimitExceededException or InvalidDataException or IOException
-                or ArgumentException or DecoderFallbackException)
-            {
-                if (spillPath is not null) TryDelete(spillPath);
-            }
+            if (_early!.Extract(entry, scanned, bytes, ct) is not { } result || progress is null) return;
+            var bytesSoFar = Interlocked.Add(ref _earlyBytes, result.Bytes);
+            var records = Interlocked.Add(ref _earlyRecords, result.Records);
+            progress.Report(new ConvertProgress("scan", bytesSoFar, 0, records, Interlocked.Increment(ref _earlyFiles), 0, entry.Path));
         }
 
         /// <summary>The scan's early extraction of <paramref name="file"/> when it used <paramref name="matcher"/>'s rule, else a fresh result.</summary>
         private FileExtraction Adopt(string file, RecordMatcher matcher)
         {
-            if (_early.TryGetValue(file, out var early) && _earlyMatcher.TryGetValue(file, out var description)
-                && description == matcher.Description && _adopted.Add(early))
+            if (_early?.TryAdopt(file, matcher) is { } early)
             {
                 _bytes += early.Bytes;
                 _records += early.Records;

@@ -191,7 +191,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
         return inflated.ToArray();
     }
 
-    private static async Task<Dictionary<string, byte[]>> ZipAsync(HttpClient http, string session, object request)
+    internal static async Task<Dictionary<string, byte[]>> ZipAsync(HttpClient http, string session, object request)
     {
         var ticket = await http.PostAsJsonAsync($"/api/workspace/sessions/{session}/downloads", request);
         Assert.Equal(HttpStatusCode.Created, ticket.StatusCode);
@@ -215,7 +215,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
 
     /// <summary>Two groups; values a spreadsheet would run (plain and quoted), plain negative numbers, quotes, commas,
     /// line breaks and non-ASCII text; enough rows for several of the engine's write buffers.</summary>
-    private static byte[] TwoGroupExport()
+    internal static byte[] TwoGroupExport()
     {
         var items = new StringBuilder("<Export>");
         for (var i = 0; i < 4000; i++)

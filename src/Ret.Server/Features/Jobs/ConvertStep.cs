@@ -47,6 +47,7 @@ public sealed class ConvertStep(
     IOptionsSnapshot<WorkspaceOptions> options,
     IOpsLog ops,
     DatabaseOutage outage,
+    ScanExtractions extractions,
     ILogger<ConvertStep> logger)
 {
     /// <summary>The job's percentage: the engine's share of the input bytes.</summary>
@@ -89,6 +90,8 @@ public sealed class ConvertStep(
         var partial = $"{runDir}.{lease.Id:N}.partial";
         DeleteEarlierAttempts(runDir);   // attempts of this job that died half-way (this run holds the job)
         var temp = storage.NewTempDir("convert");
+        // The files the scan extracted as it read them, when this node holds them for this very input (ADR 0111).
+        using var extracted = extractions.Take(session.Id, ScanExtractions.Fingerprint(storage.InputDir(session.Id)));
         var clock = Stopwatch.StartNew();
         // Downloads of CSV conversions are deflated while the engine writes them (ADR 0506); XLSX ones are ZIPs already.
         var tap = request.Format == "csv" && options.Value.PrecompressDownloads
@@ -123,8 +126,11 @@ public sealed class ConvertStep(
                 Threads = options.Value.ConversionThreads > 0 ? options.Value.ConversionThreads : Environment.ProcessorCount,
                 TempDirectory = temp,
                 InputName = session.Name,
+                Limits = ScanStep.Limits(options.Value),
                 CsvTap = tap,
+                Extracted = extracted,
             }, partial, progress, ct);
+
             if (tap is not null)
             {
                 await tap.CompleteAsync(); // a few blocks behind the engine's last write
@@ -194,8 +200,9 @@ public sealed class ConvertStep(
             await tx.CommitAsync(t);
         }, ct);
 
-        logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB",
-            job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, clock.Elapsed.TotalSeconds, PeakWorkingSetMb());
+        logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB; {Adopted} of {Files} files merged from the scan's extraction",
+            job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, clock.Elapsed.TotalSeconds, PeakWorkingSetMb(),
+            extracted?.AdoptedCount ?? 0, manifest.Files.Count);
 
         // Older runs are no longer referenced.
         foreach (var old in Directory.EnumerateDirectories(Path.GetDirectoryName(runDir)!))

@@ -43,9 +43,23 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
             await WriteSampleAsync(Path.Combine(input, "Export_warmup.zip"), stoppingToken);
             for (var round = 0; round < Rounds; round++)
             {
-                var plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
+                // As the scan job: scanning and, when that is on, extracting for the conversion (ADR 0111).
+                ScanReport plan;
+                ExtractionCache? extracted = null;
+                if (Options.ScanExtractionMinutes > 0)
+                {
+                    (plan, extracted) = await Converter.ScanAndExtractAsync(input, new ScanOptions { TempDirectory = dir },
+                        Path.Combine(dir, $"extract-{round}"), null, stoppingToken);
+                }
+                else
+                {
+                    plan = await ArchiveScanner.ScanAsync(input, new ScanOptions { TempDirectory = dir }, null, stoppingToken);
+                }
+
+                using var cache = extracted;
                 // The scan job stores its report as JSON and the conversion reads it back (ScanStep, ConvertStep).
                 plan = RetJsonContext.DeserializeScan(RetJsonContext.Serialize(plan)) ?? plan;
+                // The first conversion merges the scan's spills, the second one extracts every file itself.
                 foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
                 {
                     var output = Path.Combine(dir, $"out-{round}-{mode}");
@@ -57,6 +71,7 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
                         Threads = Options.ConversionThreads > 0 ? Options.ConversionThreads : Environment.ProcessorCount,
                         TempDirectory = dir,
                         CsvTap = tap,
+                        Extracted = cache,
                     }, output, null, stoppingToken);
                     if (tap is not null)
                     {

@@ -11,8 +11,10 @@ using Ret.Server.Infrastructure.Persistence;
 namespace Ret.Server.Features.Jobs;
 
 /// <summary>Scans a session's uploaded files (nested archives, grouping, record detection) and stores the report
-/// as <c>scan.json</c>. Re-running simply overwrites the report.</summary>
-public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, DatabaseOutage outage, IOptionsSnapshot<WorkspaceOptions> options)
+/// as <c>scan.json</c>. Re-running simply overwrites the report. While it reads each file whole it also extracts it,
+/// and keeps those spills for the session's next conversion (<see cref="ScanExtractions"/>, docs/decisions/0111).</summary>
+public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, DatabaseOutage outage, IOptionsSnapshot<WorkspaceOptions> options,
+    ScanExtractions extractions, ILogger<ScanStep> logger)
 {
     public async Task<JobProgress> RunAsync(WorkspaceSession session, JobRecord job, JobLease lease, JobProgressPump pump, CancellationToken ct)
     {
@@ -25,6 +27,7 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
         var totalBytes = WorkspaceStorage.SizeOf(input);
         var clock = Stopwatch.StartNew();
         var temp = storage.NewTempDir("scan");
+        ExtractionCache? extracted = null;
         try
         {
             var progress = new DelegateProgress<ScanProgress>(p => pump.Report(new JobProgress
@@ -37,12 +40,22 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
                 MbPerSecond = Rates.MegabytesPerSecond(p.Bytes, clock.Elapsed),
                 Percent = Rates.Percent(p.Bytes, Math.Max(totalBytes, p.Bytes), cap: 99),
             }));
-            var report = await ArchiveScanner.ScanAsync(input, new ScanOptions
+            var scanOptions = new ScanOptions
             {
                 TempDirectory = temp,
                 InputName = session.Name,
-                Limits = SafetyLimits.Default with { MaxArchiveDepth = options.Value.MaxArchiveDepth },
-            }, progress, ct);
+                Limits = Limits(options.Value),
+            };
+            var fingerprint = extractions.Enabled ? ScanExtractions.Fingerprint(input) : null;
+            ScanReport report;
+            if (fingerprint is not null)
+            {
+                (report, extracted) = await Converter.ScanAndExtractAsync(input, scanOptions, storage.NewTempDir("extract"), progress, ct);
+            }
+            else
+            {
+                report = await ArchiveScanner.ScanAsync(input, scanOptions, progress, ct);
+            }
 
             // Only the run that holds the job replaces the report (ADR 0406).
             await outage.WaitForAsync(db, "recording a scan", t => lease.HoldAsync(db, t), ct);
@@ -57,6 +70,13 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
                 await db.SaveChangesAsync(t);
                 await tx.CommitAsync(t);
             }, ct);
+            if (extracted is not null)
+            {
+                logger.LogInformation("Scan {JobId}: {Files} files extracted for the next conversion ({Megabytes:0.0} MB of spill)",
+                    job.Id, extracted.FileCount, extracted.SpillBytes / 1e6);
+                extractions.Put(session.Id, extracted, fingerprint!);
+                extracted = null;
+            }
 
             return new JobProgress
             {
@@ -72,9 +92,14 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
         }
         finally
         {
+            extracted?.Dispose(); // the scan failed or was cancelled
             WorkspaceStorage.TryDeleteDirectory(temp);
         }
     }
+
+    /// <summary>The engine's limits for a session's files: the scan and the conversion use the same ones (a conversion
+    /// adopts a scan's extraction only when they match).</summary>
+    internal static SafetyLimits Limits(WorkspaceOptions options) => SafetyLimits.Default with { MaxArchiveDepth = options.MaxArchiveDepth };
 }
 
 internal static class Rates

@@ -8,7 +8,8 @@ namespace Ret.Server.Features.Workspace;
 
 /// <summary>What happens around an upload's bytes: progress on the file row, and on the last byte the move into the
 /// session's input folder (under a server-made, de-duplicated name) and a scan — queued now, or after the running job.</summary>
-public sealed class UploadCompletion(RetDbContext db, WorkspaceStorage storage, WorkspaceSessions sessions, JobScheduler scheduler)
+public sealed class UploadCompletion(RetDbContext db, WorkspaceStorage storage, WorkspaceSessions sessions, JobScheduler scheduler,
+    Jobs.ScanExtractions extractions)
 {
     public async Task ProgressAsync(UploadInfo info, string? completedPath, CancellationToken ct)
     {
@@ -59,6 +60,7 @@ public sealed class UploadCompletion(RetDbContext db, WorkspaceStorage storage, 
 
     private async Task FileAddedAsync(WorkspaceSession session, CancellationToken ct)
     {
+        extractions.Drop(session.Id); // made from the files before this one
         sessions.Touch(session);
         await db.SaveChangesAsync(ct);
         session.FileCount = await CompleteFilesAsync(session.Id, ct);

@@ -39,6 +39,7 @@ public static class WorkspaceApi
         services.AddSingleton<JobChangeSignal>();
         services.AddScoped<WorkspaceJobRunner>();
         services.AddScoped<ScanStep>();
+        services.AddSingleton<ScanExtractions>();
         services.AddSingleton<RequestPathWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         if (builder.Configuration.GetValidated<ServerOptions>(ServerOptions.Section).RunsJobs)

@@ -40,6 +40,14 @@ public sealed class WorkspaceOptions
     /// the engine's merge leaves free (docs/decisions/0506; default on). Costs ≈ 40 % of the tables' size in disk
     /// (counted in the quota) and ≈ 0.3 core-seconds per 70 MB of CSV; saves that much and more at download time.</summary>
     public bool PrecompressDownloads { get; set; } = true;
+
+    /// <summary>The scan job also extracts every file it reads whole into spills, and the session's next conversion
+    /// merges them instead of reading those files again, if it starts within this many minutes on the same node and the
+    /// uploads did not change (docs/decisions/0111; default 30). The spills take about the tables' size in the
+    /// temporary folder (not counted in the quota) until that conversion, the next upload, the session's deletion or
+    /// the expiry. 0 turns it off: the scan only scans.</summary>
+    [Range(0, 24 * 60)]
+    public int ScanExtractionMinutes { get; set; } = 30;
 }
 
 /// <summary>Section <c>Conversion:Defaults</c>: what a conversion uses when the request leaves an option out (and what

@@ -9,7 +9,7 @@ namespace Ret.Server.Features.Workspace;
 /// deleted. Files go after the rows, so a crash in between leaves an orphan folder (removed by the retention job)
 /// rather than rows pointing at missing files.</summary>
 public sealed class WorkspaceRemover(RetDbContext db, WorkspaceStorage storage, SessionTables tables,
-    IBackgroundJobClient queue, ILogger<WorkspaceRemover> logger)
+    IBackgroundJobClient queue, Jobs.ScanExtractions extractions, ILogger<WorkspaceRemover> logger)
 {
     public async Task DeleteAsync(WorkspaceSession session, CancellationToken ct)
     {
@@ -25,6 +25,7 @@ public sealed class WorkspaceRemover(RetDbContext db, WorkspaceStorage storage, 
         await db.SaveChangesAsync(ct);
 
         await tables.CloseAsync(session.Id, ct); // DuckDB must let go of the file first
+        extractions.Drop(session.Id);
         try
         {
             storage.DeleteSession(session.Id);
