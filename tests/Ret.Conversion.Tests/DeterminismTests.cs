@@ -14,9 +14,18 @@ public class DeterminismTests
         temp.Bytes("in/Export_20240101_120000.zip", Zip.Build(("AR_ITEMS.zip", Zip.Build(inner))));
     }
 
-    internal static Dictionary<string, byte[]> ReadAll(string dir) =>
+    private static Dictionary<string, byte[]> ReadAll(string dir) =>
         Directory.GetFiles(dir).Where(f => !f.EndsWith(Converter.ManifestFileName, StringComparison.Ordinal))
             .ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
+
+    /// <summary>The two folders hold the same table files, byte for byte (manifests aside).</summary>
+    internal static void AssertSameTables(string expectedDir, string actualDir)
+    {
+        var expected = ReadAll(expectedDir);
+        var actual = ReadAll(actualDir);
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, bytes) in expected) Assert.True(bytes.AsSpan().SequenceEqual(actual[name]), $"{name} differs");
+    }
 
     [Theory]
     [InlineData(OutputFormat.Csv, RepeatMode.Wide)]
@@ -30,10 +39,7 @@ public class DeterminismTests
         var (first, dir1) = await Run.Convert(input, temp, new ConvertOptions { Format = format, Mode = mode, Threads = 1 }, "out1");
         var (second, dir2) = await Run.Convert(input, temp, new ConvertOptions { Format = format, Mode = mode, Threads = 4 }, "out2");
 
-        var a = ReadAll(dir1);
-        var b = ReadAll(dir2);
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs");
+        AssertSameTables(dir1, dir2);
         Assert.Equal(
             RetJsonContext.Serialize(first with { Timings = null }),
             RetJsonContext.Serialize(second with { Timings = null }));
@@ -64,10 +70,7 @@ public class DeterminismTests
         var withPlan = await Converter.ConvertAsync(input, plan, options, temp.Combine("with"));
         var withoutPlan = await Converter.ConvertAsync(input, null, options, temp.Combine("without"));
 
-        var a = ReadAll(temp.Combine("with"));
-        var b = ReadAll(temp.Combine("without"));
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var (name, bytes) in a) Assert.True(bytes.AsSpan().SequenceEqual(b[name]), $"{name} differs");
+        AssertSameTables(temp.Combine("with"), temp.Combine("without"));
         Assert.Equal(
             RetJsonContext.Serialize(withPlan with { Timings = null }),
             RetJsonContext.Serialize(withoutPlan with { Timings = null }));

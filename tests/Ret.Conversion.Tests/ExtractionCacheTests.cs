@@ -49,10 +49,7 @@ public class ExtractionCacheTests
         }
 
         var reading = await Converter.ConvertAsync(input, plain, options, temp.Combine("without"));
-        var a = DeterminismTests.ReadAll(temp.Combine("with"));
-        var b = DeterminismTests.ReadAll(temp.Combine("without"));
-        Assert.Equal(b.Keys.Order(), a.Keys.Order());
-        foreach (var (name, bytes) in b) Assert.True(bytes.AsSpan().SequenceEqual(a[name]), $"{name} differs");
+        DeterminismTests.AssertSameTables(temp.Combine("without"), temp.Combine("with"));
         Assert.Equal(
             RetJsonContext.Serialize(reading with { Timings = null }),
             RetJsonContext.Serialize(adopting with { Timings = null }));
@@ -74,10 +71,7 @@ public class ExtractionCacheTests
             Assert.Equal(SmallFiles, cache.AdoptedCount);
             await Converter.ConvertAsync(input, report, options, temp.Combine("second"));
             Assert.Equal(SmallFiles, cache.AdoptedCount); // the second one extracted every file itself
-            var first = DeterminismTests.ReadAll(temp.Combine("first"));
-            var second = DeterminismTests.ReadAll(temp.Combine("second"));
-            Assert.Equal(first.Keys.Order(), second.Keys.Order());
-            foreach (var (name, bytes) in first) Assert.True(bytes.AsSpan().SequenceEqual(second[name]), $"{name} differs");
+            DeterminismTests.AssertSameTables(temp.Combine("first"), temp.Combine("second"));
             Assert.True(File.Exists(Directory.GetFiles(temp.Combine("cache"), "*.spill")[0]), "a conversion leaves the cache's spills to its owner");
         }
 
@@ -111,10 +105,7 @@ public class ExtractionCacheTests
         }
 
         await Converter.ConvertAsync(input, await ArchiveScanner.ScanAsync(input, scan), new ConvertOptions(), temp.Combine("without"));
-        var a = DeterminismTests.ReadAll(temp.Combine("with"));
-        var b = DeterminismTests.ReadAll(temp.Combine("without"));
-        Assert.Equal(b.Keys.Order(), a.Keys.Order());
-        foreach (var (name, bytes) in b) Assert.True(bytes.AsSpan().SequenceEqual(a[name]), $"{name} differs");
+        DeterminismTests.AssertSameTables(temp.Combine("without"), temp.Combine("with"));
     }
 
     [Fact]
