@@ -49,6 +49,7 @@ public static class SimpleUpload
                 BufferSize = 0,
             }))
             {
+                var writeBehind = new WriteBehind(file.SafeFileHandle);
                 while (true)
                 {
                     // A full buffer per disk write: Kestrel hands the body over in pieces of 7–64 KiB, and writing each
@@ -71,6 +72,7 @@ public static class SimpleUpload
                         return Fail(UploadError.WrongFileType, sniffer.Message!);
                     }
                     await file.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                    writeBehind.Advance(total); // the fsync below then waits for the last few MiB only
                 }
                 if (total == 0) return Fail(UploadError.EmptyFile, "The file is empty.");
                 if (contentLength is { } expected && total != expected)

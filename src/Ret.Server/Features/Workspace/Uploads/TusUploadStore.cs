@@ -183,6 +183,7 @@ public sealed class TusUploadStore
         var buffer = ArrayPool<byte>.Shared.Rent(_limits.BufferBytes);
         var position = start;
         var checkpoint = start;
+        var writeBehind = new WriteBehind(file.SafeFileHandle, start); // checkpoints' fsyncs wait for the last MiB only
         try
         {
             while (true)
@@ -246,6 +247,7 @@ public sealed class TusUploadStore
                     return StorageFull(record, file, position);
                 }
                 position += read;
+                writeBehind.Advance(position);
                 if (aborted is not null)
                 {
                     Commit(record, file, position);
