@@ -50,7 +50,9 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
             ScanReport report;
             if (fingerprint is not null)
             {
-                (report, extracted) = await Converter.ScanAndExtractAsync(input, scanOptions, storage.NewTempDir("extract"), progress, ct);
+                // (The engine creates the folder, and removes it if the scan fails or is cancelled.)
+                var spills = Path.Combine(storage.TempRoot, $"extract-{Guid.NewGuid():N}");
+                (report, extracted) = await Converter.ScanAndExtractAsync(input, scanOptions, spills, progress, ct);
             }
             else
             {
