@@ -38,6 +38,9 @@ public sealed record ManifestTable
     public required IReadOnlyList<string> Columns { get; init; }
     public long Rows { get; init; }
     public int? Sheets { get; init; }
+    /// <summary>CSV tables: fields (header included) that start like a spreadsheet formula, the ones neutralisation
+    /// prefixes with <c>'</c>. Zero: the file is the same with or without neutralisation.</summary>
+    public long? FormulaCells { get; init; }
 }
 
 public sealed record ManifestFile

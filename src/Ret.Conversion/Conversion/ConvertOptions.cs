@@ -67,10 +67,6 @@ public sealed record ConvertOptions
     /// <summary>Display name of the input when the scan has to be run by the converter.</summary>
     public string? InputName { get; init; }
 
-    /// <summary>Receives a copy of every CSV table file while it is written (not part of the output contract: the files
-    /// are the same with or without it). Ignored for XLSX.</summary>
-    public Output.ITableFileTap? CsvTap { get; init; }
-
     /// <summary>Files a scan of the same input already extracted (<see cref="Converter.ScanAndExtractAsync"/>), used with
     /// a plan from that scan: the files it holds with the same record rule are merged from its spills instead of being
     /// read again. Not part of the output contract: the tables are the same with or without it (docs/decisions/0111).</summary>

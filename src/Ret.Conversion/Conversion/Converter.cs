@@ -465,10 +465,10 @@ public static class Converter
                 var index = 0;
                 var written = merger.Run(table =>
                 {
-                    var (path, final) = temps[i][index++];
+                    var (path, _) = temps[i][index++];
                     ITableWriter writer = options.Format == OutputFormat.Xlsx
                         ? new XlsxTableWriter(path, table.Name, options.MaxRowsPerSheet)
-                        : new CsvTableWriter(path, options.Delimiter, options.Bom, options.NeutraliseFormulas, options.CsvTap?.Open(Path.GetFileName(final)));
+                        : new CsvTableWriter(path, options.Delimiter, options.Bom, options.NeutraliseFormulas);
                     writers.Add(writer);
                     return writer;
                 }, ct);
@@ -488,6 +488,7 @@ public static class Converter
                     Columns = t.Columns,
                     Rows = writers[n].Rows,
                     Sheets = writers[n] is XlsxTableWriter x ? x.Sheets : null,
+                    FormulaCells = writers[n] is CsvTableWriter c ? c.FormulaCells : null,
                 }).ToList();
             });
             return results;

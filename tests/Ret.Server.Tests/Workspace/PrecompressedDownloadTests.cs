@@ -11,71 +11,126 @@ using Ret.Server.Tests.Infrastructure;
 
 namespace Ret.Server.Tests.Workspace;
 
-/// <summary>Downloads deflated while the conversion writes the tables (ADR 0506): the file the tap makes, and the ZIPs
-/// that copy it — byte for byte what guarding and deflating at download time gives, and never for an edited table.</summary>
+/// <summary>Downloads deflated right after the conversion (ADR 0506, 0507): the deflated file, and the ZIPs that copy it —
+/// byte for byte what guarding and deflating at download time gives, and never for an edited table.</summary>
 public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClassFixture<WorkspaceFactory>
 {
-    [Fact]
-    public async Task A_tap_copy_is_deflated_with_its_crc_and_length_and_an_abandoned_one_leaves_nothing()
+    /// <summary>A CSV in the engine's form: quoted fields with commas, non-ASCII text, plain negative numbers and, when
+    /// <paramref name="formulas"/>, values a spreadsheet would run (plain and quoted); ~3 MB, many deflate blocks.</summary>
+    private static byte[] EngineCsv(bool formulas)
     {
-        var dir = Directory.CreateTempSubdirectory("ret-tap-").FullName;
+        var text = new StringBuilder("Code,Name,Day,Note\r\n");
+        for (var i = 0; text.Length < 3_000_000; i++)
+        {
+            var code = formulas && i % 7 == 0 ? "=1+2" : i % 5 == 0 ? "-" + i : "INV-" + i;
+            var note = formulas && i % 11 == 0 ? "\"@cmd,x\"" : "ü€";
+            text.Append(code).Append(",\"Name, ").Append(i % 50).Append("\",2024-01-").Append(10 + (i % 18)).Append(',').Append(note).Append("\r\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>What the download of the file is with <paramref name="options"/>: the pass-through every download used
+    /// before the deflated files (and still uses for an edited table).</summary>
+    private static async Task<byte[]> GuardedAsync(byte[] csv, CsvExportOptions options)
+    {
+        using var output = new MemoryStream();
+        await CsvPassThrough.CopyAsync(new MemoryStream(csv), output, options, CancellationToken.None);
+        return output.ToArray();
+    }
+
+    private static async Task<byte[]> InflateAsync(PrecompressedCsv.Deflated found)
+    {
+        await using var data = found.OpenData();
+        using var inflated = new MemoryStream();
+        await using (var inflate = new DeflateStream(data, CompressionMode.Decompress, leaveOpen: true))
+        {
+            await inflate.CopyToAsync(inflated);
+        }
+
+        Assert.Equal(found.CompressedSize, data.Position - 32);
+        return inflated.ToArray();
+    }
+
+    /// <summary>The deflated download of an engine CSV inflates to what the download gives, with its CRC and length:
+    /// through the formula guard when the table has formula-like fields, straight from the file (after a BOM) when the
+    /// manifest says it has none or the guard is off (ADR 0507).</summary>
+    [Theory]
+    [InlineData(true, 42L, true, false)]   // formula cells, guard on: through the pass-through
+    [InlineData(true, null, true, true)]   // count unknown (an older manifest): through the pass-through
+    [InlineData(true, 42L, false, true)]   // guard off: the file as it is, after a BOM
+    [InlineData(false, 0L, true, true)]    // nothing to guard: the file as it is, after a BOM
+    [InlineData(false, 0L, true, false)]
+    public async Task A_deflated_download_inflates_to_the_guarded_file_with_its_crc_and_length(bool formulas, long? formulaCells, bool neutralise, bool bom)
+    {
+        var dir = Directory.CreateTempSubdirectory("ret-deflate-").FullName;
         try
         {
-            var options = new CsvExportOptions(NeutraliseFormulas: true, Bom: false);
-            var tap = new PrecompressedCsv.Tap(dir, options, NullLogger.Instance);
-            var text = new StringBuilder();
-            for (var i = 0; text.Length < 3_000_000; i++)
-            {
-                text.Append("INV-").Append(i).Append(",\"Name, ").Append(i % 50).Append("\",2024-01-").Append(10 + (i % 18)).Append(",ü€\r\n");
-            }
+            var options = new CsvExportOptions(neutralise, bom);
+            var csv = EngineCsv(formulas);
+            var path = Path.Combine(dir, "a.csv");
+            await File.WriteAllBytesAsync(path, csv);
+            await PrecompressedCsv.DeflateFileAsync(path, formulaCells, options, CancellationToken.None);
 
-            var bytes = Encoding.UTF8.GetBytes(text.ToString());
-            using (var copy = tap.Open("a.csv")!)
-            {
-                Assert.True(copy.NeutraliseFormulas);
-                Assert.False(copy.Bom);
-                for (var at = 0; at < bytes.Length;)
-                {
-                    var take = Math.Min(bytes.Length - at, 1 + (at % 300_000)); // tiny and large pieces
-                    copy.Write(bytes.AsSpan(at, take));
-                    at += take;
-                }
-
-                copy.Complete();
-            }
-
-            using (var abandoned = tap.Open("b.csv")!)
-            {
-                abandoned.Write(bytes.AsSpan(0, 500_000)); // the conversion fails before Complete
-            }
-
-            Assert.Equal(1, await tap.CompleteAsync());
-            Assert.False(File.Exists(PrecompressedCsv.PathFor(Path.Combine(dir, "b.csv"))), "an abandoned copy was left behind");
-            Assert.Null(PrecompressedCsv.Find(Path.Combine(dir, "b.csv"), options));
-            Assert.Null(PrecompressedCsv.Find(Path.Combine(dir, "a.csv"), options with { Bom = true })); // made for other options
-            Assert.Null(PrecompressedCsv.Find(Path.Combine(dir, "a.csv"), options with { NeutraliseFormulas = false }));
-
-            var found = PrecompressedCsv.Find(Path.Combine(dir, "a.csv"), options);
+            var wanted = await GuardedAsync(csv, options);
+            Assert.Equal(formulas && neutralise, wanted.Length > csv.Length + (bom ? 3 : 0)); // the guard had work to do
+            var found = PrecompressedCsv.Find(path, options);
             Assert.NotNull(found);
-            Assert.Equal(bytes.Length, found.Size);
-            Assert.Equal(Crc32.HashToUInt32(bytes), found.Crc);
-            await using var data = found.OpenData();
-            using var inflated = new MemoryStream();
-            await using (var inflate = new DeflateStream(data, CompressionMode.Decompress, leaveOpen: true))
-            {
-                await inflate.CopyToAsync(inflated);
-            }
+            Assert.Equal(wanted.Length, found.Size);
+            Assert.Equal(Crc32.HashToUInt32(wanted), found.Crc);
+            var inflated = await InflateAsync(found);
+            Assert.True(wanted.AsSpan().SequenceEqual(inflated), "the deflated download does not inflate to the guarded file");
+            Assert.Equal([PrecompressedCsv.PathFor(path)], Directory.GetFiles(dir, ".*")); // no temporary file left
 
-            Assert.True(bytes.AsSpan().SequenceEqual(inflated.ToArray()), "the deflated copy does not inflate to the bytes written");
-            Assert.Equal(found.CompressedSize, data.Position - 32);
-
-            // A copy cut short (a crash after the header was written) is not used.
+            Assert.Null(PrecompressedCsv.Find(path, options with { Bom = !bom })); // made for other options
+            Assert.Null(PrecompressedCsv.Find(path, options with { NeutraliseFormulas = !neutralise }));
             await using (var cut = new FileStream(found.Path, FileMode.Open))
             {
-                cut.SetLength(cut.Length - 1);
+                cut.SetLength(cut.Length - 1); // cut short: not used
             }
 
-            Assert.Null(PrecompressedCsv.Find(Path.Combine(dir, "a.csv"), options));
+            Assert.Null(PrecompressedCsv.Find(path, options));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_deflate_leaves_nothing_and_a_download_waits_for_one_in_progress()
+    {
+        var dir = Directory.CreateTempSubdirectory("ret-deflate-").FullName;
+        try
+        {
+            var options = new CsvExportOptions();
+            var missing = Path.Combine(dir, "missing.csv");
+            await Assert.ThrowsAsync<FileNotFoundException>(() => PrecompressedCsv.DeflateFileAsync(missing, 0, options, CancellationToken.None));
+            Assert.Empty(Directory.GetFileSystemEntries(dir));
+
+            // The precompressor: a download waits for the table being deflated; a table that fails is given up, not awaited forever.
+            var run = Path.Combine(dir, "run");
+            Directory.CreateDirectory(run);
+            var big = Path.Combine(run, "big.csv");
+            await using (var file = File.Create(big))
+            {
+                var csv = EngineCsv(formulas: true);
+                var header = csv.AsSpan().IndexOf("\r\n"u8) + 2;
+                for (var i = 0; i < 8; i++)
+                {
+                    await file.WriteAsync(i == 0 ? csv : csv.AsMemory(header)); // 24 MB, one header
+                }
+            }
+
+            var precompressor = new DownloadPrecompressor(NullLogger<DownloadPrecompressor>.Instance);
+            var all = precompressor.Start(run, [new(big, 7), new(Path.Combine(run, "gone.csv"), 0)], options);
+            Assert.False(all.IsCompleted, "24 MB deflated in no time: the test cannot see the wait");
+            await precompressor.WaitAsync(big, CancellationToken.None);
+            Assert.NotNull(PrecompressedCsv.Find(big, options));
+            await precompressor.WaitForRunsAsync(dir, CancellationToken.None); // the session's folder: every run in it
+            Assert.True(all.IsCompletedSuccessfully);
+            Assert.Equal([PrecompressedCsv.PathFor(big)], Directory.GetFiles(run, ".*"));
+            await precompressor.WaitAsync(big, CancellationToken.None); // done: nothing to wait for
         }
         finally
         {
@@ -86,7 +141,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
     [Theory]
     [InlineData(true, false)]
     [InlineData(false, true)]
-    public async Task Group_and_everything_zips_copy_the_tables_deflated_during_the_conversion_until_a_table_is_edited(bool neutralise, bool bom)
+    public async Task Group_and_everything_zips_copy_the_tables_deflated_after_the_conversion_until_a_table_is_edited(bool neutralise, bool bom)
     {
         var user = await TestAuth.CreateUserAsync(factory);
         var http = user.Client;
@@ -101,7 +156,7 @@ public sealed class PrecompressedDownloadTests(WorkspaceFactory factory) : IClas
         var runs = Path.Combine(factory.Services.GetRequiredService<WorkspaceStorage>().SessionDir(Guid.Parse(session)), "runs");
         var run = Assert.Single(Directory.GetDirectories(runs));
         string Deflated(string table) => PrecompressedCsv.PathFor(Path.Combine(run, table + ".csv"));
-        Assert.True(File.Exists(Deflated("ITEMS")) && File.Exists(Deflated("PARTNERS")), "the conversion left no deflated downloads");
+        Assert.True(File.Exists(Deflated("ITEMS")) && File.Exists(Deflated("PARTNERS")), "the conversion left no deflated downloads"); // made before the store was loaded
 
         // Byte for byte what the single-table download (guarded and encoded when downloaded) gives.
         var items = await TableAsync(http, session, "ITEMS");

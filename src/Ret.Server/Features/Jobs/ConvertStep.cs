@@ -48,6 +48,7 @@ public sealed class ConvertStep(
     IOpsLog ops,
     DatabaseOutage outage,
     ScanExtractions extractions,
+    DownloadPrecompressor precompressor,
     ILogger<ConvertStep> logger)
 {
     /// <summary>The job's percentage: the engine's share of the input bytes.</summary>
@@ -107,10 +108,6 @@ public sealed class ConvertStep(
         // The files the scan extracted as it read them, when this node holds them for this very input (ADR 0111).
         using var extracted = extractions.Take(session.Id, ScanExtractions.Fingerprint(storage.InputDir(session.Id)));
         var clock = Stopwatch.StartNew();
-        // Downloads of CSV conversions are deflated while the engine writes them (ADR 0506); XLSX ones are ZIPs already.
-        var tap = request.Format == "csv" && options.Value.PrecompressDownloads
-            ? new PrecompressedCsv.Tap(partial, new CsvExportOptions(request.NeutraliseFormulas, request.Bom), logger)
-            : null;
         ConversionManifest manifest;
         try
         {
@@ -141,14 +138,8 @@ public sealed class ConvertStep(
                 TempDirectory = temp,
                 InputName = session.Name,
                 Limits = ScanStep.Limits(options.Value),
-                CsvTap = tap,
                 Extracted = extracted,
             }, partial, progress, ct);
-
-            if (tap is not null)
-            {
-                await tap.CompleteAsync(); // a few blocks behind the engine's last write
-            }
 
             await outage.WaitForAsync(db, "recording a conversion's tables", t => lease.HoldAsync(db, t), ct);
             WorkspaceStorage.TryDeleteDirectory(runDir);
@@ -156,11 +147,6 @@ public sealed class ConvertStep(
         }
         finally
         {
-            if (tap is not null)
-            {
-                await tap.CompleteAsync(); // after a failure: nothing may still write into the folder removed below
-            }
-
             WorkspaceStorage.TryDeleteDirectory(temp);
             WorkspaceStorage.TryDeleteDirectory(partial);
         }
@@ -220,6 +206,13 @@ public sealed class ConvertStep(
             await collection;
         }
 
+        // The downloads of a CSV conversion are deflated now, in the background (ADR 0507): the job is done meanwhile.
+        if (request.Format == "csv" && options.Value.PrecompressDownloads)
+        {
+            _ = precompressor.Start(runDir, manifest.Tables.Select(t => new DownloadPrecompressor.Table(Path.Combine(runDir, t.File), t.FormulaCells)).ToList(),
+                new CsvExportOptions(request.NeutraliseFormulas, request.Bom));
+        }
+
         logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB; {Adopted} of {Files} files merged from the scan's extraction",
             job.Id, manifest.Tables.Count, manifest.TotalRows, engineTime.TotalSeconds, clock.Elapsed.TotalSeconds, PeakWorkingSetMb(),
             extracted?.AdoptedCount ?? 0, manifest.Files.Count);
@@ -229,6 +222,7 @@ public sealed class ConvertStep(
         {
             if (!string.Equals(old, runDir, StringComparison.Ordinal))
             {
+                await precompressor.WaitForRunsAsync(old, CancellationToken.None); // its downloads may still be deflating
                 WorkspaceStorage.TryDeleteDirectory(old);
             }
         }
@@ -279,6 +273,7 @@ public sealed class ConvertStep(
 
         var clock = Stopwatch.StartNew();
         var runDir = storage.RunDir(sessionId, conversionId);
+        await precompressor.WaitForRunsAsync(runDir, ct); // the downloads' deflating first (ADR 0507): it has the cores to itself
         try
         {
             var manifestFile = Path.Combine(runDir, Converter.ManifestFileName);

@@ -18,8 +18,8 @@ namespace Ret.Server.Features.Jobs;
 /// <c>Workspace:WarmUpOnStart</c> turns it off. Nothing it does is visible: its files live in a temp folder that is
 /// removed at the end, and a failure is only logged.
 /// </summary>
-public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOptions> options, IHostApplicationLifetime lifetime,
-    ILogger<EngineWarmUp> logger) : StartupWarmUp(options, lifetime, logger)
+public sealed class EngineWarmUp(WorkspaceStorage storage, DownloadPrecompressor precompressor, IOptions<WorkspaceOptions> options,
+    IHostApplicationLifetime lifetime, ILogger<EngineWarmUp> logger) : StartupWarmUp(options, lifetime, logger)
 {
     /// <summary>
     /// How often the sample is scanned and converted. One round leaves the hot code in the runtime's instrumented
@@ -63,19 +63,18 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, IOptions<WorkspaceOpt
                 foreach (var mode in new[] { RepeatMode.Wide, RepeatMode.Relational })
                 {
                     var output = Path.Combine(dir, $"out-{round}-{mode}");
-                    // The downloads' deflated copies are made while the engine writes, as in a real conversion (ADR 0506).
-                    var tap = Options.PrecompressDownloads ? new PrecompressedCsv.Tap(output, new CsvExportOptions(true, false), Logger) : null;
-                    await Converter.ConvertAsync(input, plan, new ConvertOptions
+                    var manifest = await Converter.ConvertAsync(input, plan, new ConvertOptions
                     {
                         Mode = mode,
                         Threads = Options.ConversionThreads > 0 ? Options.ConversionThreads : Environment.ProcessorCount,
                         TempDirectory = dir,
-                        CsvTap = tap,
                         Extracted = cache,
                     }, output, null, stoppingToken);
-                    if (tap is not null)
+                    if (Options.PrecompressDownloads)
                     {
-                        await tap.CompleteAsync();
+                        // Then the downloads are deflated, as after a real conversion (ADR 0507).
+                        await precompressor.Start(output, manifest.Tables.Select(t => new DownloadPrecompressor.Table(Path.Combine(output, t.File), t.FormulaCells)).ToList(),
+                            new CsvExportOptions(NeutraliseFormulas: true, Bom: false));
                     }
 
                     WorkspaceStorage.TryDeleteDirectory(output);

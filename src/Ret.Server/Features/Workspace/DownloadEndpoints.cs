@@ -51,7 +51,7 @@ internal static class DownloadEndpoints
     }
 
     /// <summary>Redeems a ticket: single use (claimed with a conditional update), unexpired, then streams.</summary>
-    public static async Task RedeemAsync(string ticket, HttpContext http, RetDbContext db, SessionTables tables, WorkspaceStorage storage,
+    public static async Task RedeemAsync(string ticket, HttpContext http, RetDbContext db, SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor,
         TimeProvider clock, CancellationToken ct)
     {
         if (!SecretToken.LooksValid(ticket))
@@ -74,23 +74,23 @@ internal static class DownloadEndpoints
         }
 
         var request = JsonSerializer.Deserialize<DownloadRequest>(row.RequestJson, JobProgress.Json)!;
-        await WriteAsync(http, session, request, db, tables, storage, ct);
+        await WriteAsync(http, session, request, db, tables, storage, precompressor, ct);
     }
 
     public static async Task DirectTableAsync(Guid id, string table, string? format, string? version, HttpContext http,
-        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
-        => await DirectAsync(id, new DownloadRequest("table", table, null, format, version), http, sessions, db, tables, storage, ct);
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("table", table, null, format, version), http, sessions, db, tables, storage, precompressor, ct);
 
     public static async Task DirectGroupAsync(Guid id, string group, string? format, string? version, HttpContext http,
-        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
-        => await DirectAsync(id, new DownloadRequest("group", null, group, format, version), http, sessions, db, tables, storage, ct);
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("group", null, group, format, version), http, sessions, db, tables, storage, precompressor, ct);
 
     public static async Task DirectAllAsync(Guid id, string? format, string? version, HttpContext http,
-        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
-        => await DirectAsync(id, new DownloadRequest("all", null, null, format, version), http, sessions, db, tables, storage, ct);
+        WorkspaceSessions sessions, RetDbContext db, SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor, CancellationToken ct)
+        => await DirectAsync(id, new DownloadRequest("all", null, null, format, version), http, sessions, db, tables, storage, precompressor, ct);
 
     private static async Task DirectAsync(Guid id, DownloadRequest request, HttpContext http, WorkspaceSessions sessions, RetDbContext db,
-        SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+        SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor, CancellationToken ct)
     {
         var problem = Validate(request);
         var session = problem is null ? await sessions.FindAsync(http.User, id, ct) : null;
@@ -106,7 +106,7 @@ internal static class DownloadEndpoints
             return;
         }
 
-        await WriteAsync(http, session, request, db, tables, storage, ct);
+        await WriteAsync(http, session, request, db, tables, storage, precompressor, ct);
     }
 
     private static string? Validate(DownloadRequest r)
@@ -127,7 +127,7 @@ internal static class DownloadEndpoints
     }
 
     private static async Task WriteAsync(HttpContext http, WorkspaceSession session, DownloadRequest request, RetDbContext db,
-        SessionTables tables, WorkspaceStorage storage, CancellationToken ct)
+        SessionTables tables, WorkspaceStorage storage, DownloadPrecompressor precompressor, CancellationToken ct)
     {
         var kind = request.Kind!.ToLowerInvariant();
         if (kind == "patches")
@@ -168,9 +168,9 @@ internal static class DownloadEndpoints
             http.Response.SetAttachment(xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
                 table.Name + (xlsx ? ".xlsx" : ".csv"));
             http.Response.Headers.Vary = "Accept-Encoding";
-            if (!xlsx && AcceptsGzip(http.Request) && Precompressed(table, csv) is { } deflated)
+            if (!xlsx && AcceptsGzip(http.Request) && await PrecompressedAsync(precompressor, table, csv, ct) is { } deflated)
             {
-                // Deflated while the conversion wrote it (ADR 0506): sent as it is; the client inflates it while saving.
+                // Deflated after the conversion (ADR 0506, 0507): sent as it is; the client inflates it while saving.
                 http.Response.Headers.ContentEncoding = "gzip";
                 http.Response.ContentLength = deflated.GzipLength;
                 await deflated.WriteGzipAsync(http.Response.Body, ct);
@@ -196,8 +196,8 @@ internal static class DownloadEndpoints
         foreach (var table in selected)
         {
             var entryName = SafeEntryName(table.Name) + (xlsx ? ".xlsx" : ".csv");
-            // Deflated while the conversion wrote it, with these export options (ADR 0506): copied as it is.
-            if (!xlsx && Precompressed(table, csv) is { } deflated)
+            // Deflated after the conversion, with these export options (ADR 0506, 0507): copied as it is.
+            if (!xlsx && await PrecompressedAsync(precompressor, table, csv, ct) is { } deflated)
             {
                 await using var data = deflated.OpenData();
                 await zip.AddDeflatedEntryAsync(entryName, now, data, deflated.CompressedSize, deflated.Crc, deflated.Size, ct);
@@ -267,10 +267,19 @@ internal static class DownloadEndpoints
         }
     }
 
-    /// <summary>The table's CSV as deflated during the conversion, when it is still exactly that (unedited, same export
-    /// options; ADR 0506).</summary>
-    private static PrecompressedCsv.Deflated? Precompressed(Downloadable table, CsvExportOptions csv)
-        => table.EngineCsv() is { } engineCsv ? PrecompressedCsv.Find(engineCsv, csv) : null;
+    /// <summary>The table's CSV as deflated after the conversion, when it is still exactly that (unedited, same export
+    /// options; ADR 0506, 0507), waiting for it while it is being made.</summary>
+    private static async Task<PrecompressedCsv.Deflated?> PrecompressedAsync(DownloadPrecompressor precompressor, Downloadable table,
+        CsvExportOptions csv, CancellationToken ct)
+    {
+        if (table.EngineCsv() is not { } engineCsv)
+        {
+            return null;
+        }
+
+        await precompressor.WaitAsync(engineCsv, ct); // being deflated right after its conversion: its file is moments away
+        return PrecompressedCsv.Find(engineCsv, csv);
+    }
 
     /// <summary>Whether the client takes <c>gzip</c> (RFC 9110 12.5.3: listed, or <c>*</c>, with a quality above 0).</summary>
     private static bool AcceptsGzip(HttpRequest request)

@@ -173,7 +173,7 @@ public sealed class RequestPathWarmUp(IServiceScopeFactory scopes, IOptions<Work
         http = new DefaultHttpContext { RequestServices = services };
         http.Response.Body = Stream.Null;
         await DownloadEndpoints.RedeemAsync(SecretToken.New(), http, db, services.GetRequiredService<SessionTables>(),
-            services.GetRequiredService<WorkspaceStorage>(), TimeProvider.System, ct);
+            services.GetRequiredService<WorkspaceStorage>(), services.GetRequiredService<Tables.DownloadPrecompressor>(), TimeProvider.System, ct);
         db.ChangeTracker.Clear();
     }
 

@@ -40,6 +40,7 @@ public static class WorkspaceApi
         services.AddScoped<WorkspaceJobRunner>();
         services.AddScoped<ScanStep>();
         services.AddSingleton<ScanExtractions>();
+        services.AddSingleton<Tables.DownloadPrecompressor>();
         services.AddSingleton<RequestPathWarmUp>();
         services.AddHostedService(sp => sp.GetRequiredService<RequestPathWarmUp>());
         if (builder.Configuration.GetValidated<ServerOptions>(ServerOptions.Section).RunsJobs)

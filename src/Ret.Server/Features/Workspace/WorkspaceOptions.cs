@@ -36,9 +36,9 @@ public sealed class WorkspaceOptions
     /// (default on).</summary>
     public bool WarmUpOnStart { get; set; } = true;
 
-    /// <summary>Deflate each CSV table for "download a group / everything" while the conversion writes it, on the core
-    /// the engine's merge leaves free (docs/decisions/0506; default on). Costs ≈ 40 % of the tables' size in disk
-    /// (counted in the quota) and ≈ 0.3 core-seconds per 70 MB of CSV; saves that much and more at download time.</summary>
+    /// <summary>Deflate each CSV table for "download a group / everything" right after the conversion, in the background
+    /// before the preview store is loaded (docs/decisions/0506, 0507; default on). Costs ≈ 40 % of the tables' size in
+    /// disk (counted in the quota) and ≈ 0.25 core-seconds per 70 MB of CSV; saves that much and more at download time.</summary>
     public bool PrecompressDownloads { get; set; } = true;
 
     /// <summary>The scan job also extracts every file it reads whole into spills, and the session's next conversion

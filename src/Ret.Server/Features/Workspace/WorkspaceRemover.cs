@@ -9,7 +9,7 @@ namespace Ret.Server.Features.Workspace;
 /// deleted. Files go after the rows, so a crash in between leaves an orphan folder (removed by the retention job)
 /// rather than rows pointing at missing files.</summary>
 public sealed class WorkspaceRemover(RetDbContext db, WorkspaceStorage storage, SessionTables tables,
-    IBackgroundJobClient queue, Jobs.ScanExtractions extractions, ILogger<WorkspaceRemover> logger)
+    IBackgroundJobClient queue, Jobs.ScanExtractions extractions, Tables.DownloadPrecompressor precompressor, ILogger<WorkspaceRemover> logger)
 {
     public async Task DeleteAsync(WorkspaceSession session, CancellationToken ct)
     {
@@ -26,6 +26,7 @@ public sealed class WorkspaceRemover(RetDbContext db, WorkspaceStorage storage, 
 
         await tables.CloseAsync(session.Id, ct); // DuckDB must let go of the file first
         extractions.Drop(session.Id);
+        await precompressor.WaitForRunsAsync(storage.SessionDir(session.Id), ct); // a conversion's downloads may still be deflating
         try
         {
             storage.DeleteSession(session.Id);
