@@ -68,14 +68,16 @@ internal sealed class CsvTableWriter : ITableWriter
     {
         var buffer = _buffer;
         var at = _length;
+        var formulas = 0; // counted in a register and added once per row, not stored per cell
         for (var i = 0; i < cells.Length; i++)
         {
             if (i > 0) buffer[at++] = _delimiter;
             ref readonly var cell = ref cells[i];
             if (cell.Length == 0) continue;
             var value = cell.Buffer.AsSpan(cell.Offset, cell.Length);
-            if ((cell.Flags & CellFlags.FormulaRisk) != 0) FormulaCells++;
-            var neutralise = _neutralise && (cell.Flags & CellFlags.FormulaRisk) != 0;
+            var risk = (cell.Flags & CellFlags.FormulaRisk) != 0;
+            formulas += risk ? 1 : 0;
+            var neutralise = _neutralise && risk;
             if ((cell.Flags & CellFlags.NeedsQuotes) == 0)
             {
                 if (neutralise) buffer[at++] = (byte)'\'';
@@ -101,6 +103,7 @@ internal sealed class CsvTableWriter : ITableWriter
         buffer[at++] = (byte)'\r';
         buffer[at++] = (byte)'\n';
         _length = at;
+        FormulaCells += formulas;
         Rows++;
     }
 
