@@ -209,8 +209,7 @@ public sealed class ConvertStep(
         // The downloads of a CSV conversion are deflated now, in the background (ADR 0507): the job is done meanwhile.
         if (request.Format == "csv" && options.Value.PrecompressDownloads)
         {
-            _ = precompressor.Start(runDir, manifest.Tables.Select(t => new DownloadPrecompressor.Table(Path.Combine(runDir, t.File), t.FormulaCells)).ToList(),
-                new CsvExportOptions(request.NeutraliseFormulas, request.Bom));
+            _ = precompressor.Start(runDir, manifest, new CsvExportOptions(request.NeutraliseFormulas, request.Bom));
         }
 
         logger.LogInformation("Conversion {JobId}: {Tables} tables, {Rows} rows; engine {EngineSeconds:0.00} s, total {TotalSeconds:0.00} s; process peak RSS {PeakMb} MB; {Adopted} of {Files} files merged from the scan's extraction",

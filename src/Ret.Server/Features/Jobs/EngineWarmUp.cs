@@ -73,8 +73,7 @@ public sealed class EngineWarmUp(WorkspaceStorage storage, DownloadPrecompressor
                     if (Options.PrecompressDownloads)
                     {
                         // Then the downloads are deflated, as after a real conversion (ADR 0507).
-                        await precompressor.Start(output, manifest.Tables.Select(t => new DownloadPrecompressor.Table(Path.Combine(output, t.File), t.FormulaCells)).ToList(),
-                            new CsvExportOptions(NeutraliseFormulas: true, Bom: false));
+                        await precompressor.Start(output, manifest, new CsvExportOptions(NeutraliseFormulas: true, Bom: false));
                     }
 
                     WorkspaceStorage.TryDeleteDirectory(output);

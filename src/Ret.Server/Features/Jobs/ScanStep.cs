@@ -51,8 +51,7 @@ public sealed class ScanStep(WorkspaceStorage storage, RetDbContext db, Database
             if (fingerprint is not null)
             {
                 // (The engine creates the folder, and removes it if the scan fails or is cancelled.)
-                var spills = Path.Combine(storage.TempRoot, $"extract-{Guid.NewGuid():N}");
-                (report, extracted) = await Converter.ScanAndExtractAsync(input, scanOptions, spills, progress, ct);
+                (report, extracted) = await Converter.ScanAndExtractAsync(input, scanOptions, storage.NewTempPath("extract"), progress, ct);
             }
             else
             {

@@ -31,10 +31,14 @@ public sealed class WorkspaceStorage(RuntimePaths paths)
     /// <summary>A fresh scratch folder for one job attempt (removed by the job, or later by housekeeping).</summary>
     public string NewTempDir(string purpose)
     {
-        var dir = Path.Combine(paths.TempRoot, $"{purpose}-{Guid.NewGuid():N}");
+        var dir = NewTempPath(purpose);
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>The path of a fresh scratch folder that is not created: for a writer that creates (and on failure
+    /// removes) the folder itself.</summary>
+    public string NewTempPath(string purpose) => Path.Combine(paths.TempRoot, $"{purpose}-{Guid.NewGuid():N}");
 
     /// <summary>Writes a small file atomically: temp name in the same folder, flush, rename over the target.</summary>
     public static async Task WriteAtomicAsync(string path, string content, CancellationToken cancellationToken)

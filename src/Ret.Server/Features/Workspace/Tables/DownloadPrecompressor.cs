@@ -18,6 +18,11 @@ public sealed class DownloadPrecompressor(ILogger<DownloadPrecompressor> logger)
     /// <summary>A table to deflate: the engine's CSV and its formula-like fields from the manifest.</summary>
     public sealed record Table(string CsvPath, long? FormulaCells);
 
+    /// <summary>Starts deflating the downloads of a conversion's CSV tables in <paramref name="runDir"/>, as
+    /// <see cref="Start(string, IReadOnlyList{Table}, CsvExportOptions)"/>.</summary>
+    public Task Start(string runDir, Ret.Conversion.Conversion.ConversionManifest manifest, CsvExportOptions options)
+        => Start(runDir, manifest.Tables.Select(t => new Table(Path.Combine(runDir, t.File), t.FormulaCells)).ToList(), options);
+
     /// <summary>Starts deflating the downloads of <paramref name="tables"/> (the engine's CSVs in <paramref name="runDir"/>)
     /// and returns at once; the task ends when all are written or given up (it never fails). A table that fails is logged
     /// and left to its download.</summary>
